@@ -1,0 +1,54 @@
+# dicomesh: `make run` builds and starts the platform with embedded defaults; `make test` runs every test.
+# Node 24 comes from the `node` dev dependency; npm scripts put node_modules/.bin first on PATH.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+NODE := $(CURDIR)/node_modules/.bin/node
+BIN := $(CURDIR)/node_modules/.bin
+export PATH := $(BIN):$(PATH)
+
+.PHONY: all deps system-deps build proto proto-check lint unit test acceptance run bench clean
+
+all: build
+
+node_modules/.installed: package.json package-lock.json $(wildcard libs/*/package.json services/*/package.json)
+	npm ci --no-audit --no-fund
+	touch $@
+
+deps: node_modules/.installed
+
+system-deps:
+	bash test/tools/install-system-deps.sh
+
+build: deps
+	$(BIN)/tsc -b
+
+## Regenerate libs/rpc/src/generated from proto/ with ts-proto (committed; CI checks it is fresh).
+proto: deps
+	bash proto/generate.sh libs/rpc/src/generated
+
+proto-check: deps
+	bash proto/generate.sh .tmp/generated-check
+	diff -r libs/rpc/src/generated .tmp/generated-check || { echo "generated gRPC code is stale: run 'make proto'"; exit 1; }
+	rm -rf .tmp/generated-check
+
+lint: deps
+	npm run lint
+
+unit: build
+	npm test
+
+## The acceptance suite's checks that this stage of the platform answers, against `make run`.
+acceptance: build
+	bash test/tools/acceptance-all-in-one.sh
+
+test: system-deps proto-check lint unit acceptance
+
+run: build
+	$(NODE) services/dicomesh/dist/main.js all-in-one
+
+bench: build system-deps
+	$(NODE) test/bench/run.mjs
+
+clean:
+	$(BIN)/tsc -b --clean
+	rm -rf .tmp
