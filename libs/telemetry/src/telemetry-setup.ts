@@ -1,0 +1,81 @@
+import { context, propagation, type Tracer, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+/** Where spans go: nowhere, to stdout, to an OTLP collector (configured by the standard OTEL_* variables), or to a given exporter (tests pass an InMemorySpanExporter). */
+export type TelemetryExporter = 'none' | 'console' | 'otlp' | SpanExporter;
+
+export interface TelemetryOptions {
+  readonly serviceName: string;
+  readonly serviceVersion?: string;
+  readonly exporter?: TelemetryExporter;
+  /** Register the provider, the AsyncLocalStorage context manager and the W3C propagator as the process-wide globals (default true). */
+  readonly registerGlobals?: boolean;
+}
+
+export interface Telemetry {
+  readonly tracerProvider: BasicTracerProvider;
+  /** A tracer of this provider (instrumentation scope `dicomesh`, or the given name). */
+  tracer(name?: string): Tracer;
+  /** Exports what is pending, then unregisters the globals so telemetry can be started again (tests). */
+  shutdown(): Promise<void>;
+}
+
+function spanProcessorFor(exporter: TelemetryExporter): SpanProcessor | undefined {
+  if (exporter === 'none') return undefined;
+  if (exporter === 'console') return new SimpleSpanProcessor(new ConsoleSpanExporter());
+  if (exporter === 'otlp') return new BatchSpanProcessor(new OTLPTraceExporter());
+  // A caller's exporter (tests): spans are exported synchronously as they end, so they can be asserted at once.
+  return new SimpleSpanProcessor(exporter);
+}
+
+/**
+ * Starts OpenTelemetry tracing for one service. Call it first in `main.ts`, before the instrumented modules run.
+ * With `registerGlobals` (the default) the active context follows async calls (AsyncLocalStorage) and
+ * `traceparent`/`tracestate` (plus `baggage`) are the propagation format.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const processor = spanProcessorFor(options.exporter ?? 'none');
+  const tracerProvider = new BasicTracerProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: options.serviceName,
+      ...(options.serviceVersion === undefined ? {} : { [ATTR_SERVICE_VERSION]: options.serviceVersion }),
+    }),
+    spanProcessors: processor === undefined ? [] : [processor],
+  });
+  const registerGlobals = options.registerGlobals ?? true;
+  if (registerGlobals) {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(
+      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    );
+    trace.setGlobalTracerProvider(tracerProvider);
+  }
+  return {
+    tracerProvider,
+    tracer: (name = 'dicomesh') => tracerProvider.getTracer(name),
+    async shutdown() {
+      try {
+        await tracerProvider.forceFlush();
+        await tracerProvider.shutdown();
+      } finally {
+        if (registerGlobals) {
+          trace.disable();
+          propagation.disable();
+          context.disable();
+        }
+      }
+    },
+  };
+}
