@@ -1,0 +1,68 @@
+// Generated messages, clients and service definitions (ts-proto; see proto/).
+
+export {
+  type CallOptions,
+  Metadata,
+  type Server,
+  type ServerDuplexStream,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceError,
+  status as GrpcStatus,
+} from '@grpc/grpc-js';
+export {
+  type CallSettings,
+  type ClientConstructor,
+  type ClientOptions,
+  createClient,
+  DEFAULT_DEADLINE_MS,
+  type UnaryMethod,
+  unaryCall,
+} from './client.js';
+export { AssociationContext } from './generated/dicomesh/v1/common.js';
+export {
+  EchoRequest,
+  EchoResponse,
+  VerificationClient,
+  type VerificationServer,
+  VerificationService as VerificationServiceDefinition,
+} from './generated/dicomesh/v1/verification.js';
+export {
+  HealthCheckRequest,
+  HealthCheckResponse,
+  HealthCheckResponse_ServingStatus,
+  HealthClient,
+  HealthService as HealthServiceDefinition,
+} from './generated/grpc/health/v1/health.js';
+export { HealthService, OVERALL_HEALTH, ServingStatus } from './health-service.js';
+export {
+  RpcError,
+  RpcErrorKind,
+  type RpcErrorOptions,
+  rpcErrorKind,
+  toRpcError,
+  toServerStatus,
+} from './rpc-error.js';
+export {
+  createServer,
+  DEFAULT_MAX_CONNECTION_AGE_MS,
+  type ServerOptions,
+  serverChannelOptions,
+  startServer,
+  stopServer,
+} from './server.js';
+export {
+  type BidiStreamHandler,
+  type ClientStreamHandler,
+  extractTraceContext,
+  injectTraceContext,
+  type ServerStreamHandler,
+  type TracedHandlerOptions,
+  traceContextInterceptor,
+  tracedBidiStream,
+  tracedClientStream,
+  tracedServerStream,
+  tracedUnary,
+  type UnaryHandler,
+} from './trace-context.js';
