@@ -1,0 +1,35 @@
+/**
+ * One writer queue per association: a DIMSE message is sent whole (all its P-DATA-TF PDUs) before the
+ * next message starts, whoever sends it (requests, responses, C-CANCEL), so messages never interleave.
+ */
+import type { Association, PresentationDataValue } from '@dicomesh/dicom-ul';
+
+export class AssociationWriter {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly association: Association) {}
+
+  /**
+   * Queue one message's PDVs (one PDU each). Resolves when every PDU was handed to the socket; rejects
+   * with the first send error (the queue then moves on to the next message).
+   */
+  send(pdvs: AsyncIterable<PresentationDataValue> | Iterable<PresentationDataValue>): Promise<void> {
+    const run = this.tail.then(async () => {
+      for await (const pdv of pdvs) await this.association.sendPData([pdv]);
+    });
+    this.tail = run.catch(() => {});
+    return run;
+  }
+}
+
+const writers = new WeakMap<Association, AssociationWriter>();
+
+/** The association's writer queue (one per association, shared by everything that sends on it). */
+export function writerFor(association: Association): AssociationWriter {
+  let writer = writers.get(association);
+  if (!writer) {
+    writer = new AssociationWriter(association);
+    writers.set(association, writer);
+  }
+  return writer;
+}

@@ -1,0 +1,82 @@
+/**
+ * Fragmenting (PS3.7 8.1, PS3.8 9.3.5.1 and Annex E): a message becomes PDVs, command first then data
+ * set, each PDV small enough that its P-DATA-TF PDU fits the peer's maximum length. One PDV per PDU: the
+ * PDU's variable field is the PDV item's 4-byte length, 1-byte context ID, 1-byte control header and data.
+ */
+import type { PresentationDataValue } from '@dicomesh/dicom-ul';
+
+/** PDV item overhead inside a P-DATA-TF variable field: item length (4), context ID (1), control header (1). */
+export const PDV_OVERHEAD = 6;
+/** Fragment size when the peer announced no limit (max PDU length 0). */
+export const UNLIMITED_FRAGMENT_SIZE = 256 * 1024;
+
+/** Largest fragment payload for a peer maximum PDU length (0 = no limit). */
+export function maxFragmentSize(peerMaxPduLength: number): number {
+  if (peerMaxPduLength === 0) return UNLIMITED_FRAGMENT_SIZE;
+  if (peerMaxPduLength <= PDV_OVERHEAD) {
+    throw new RangeError(`peer maximum PDU length ${peerMaxPduLength} leaves no room for a PDV`);
+  }
+  return peerMaxPduLength - PDV_OVERHEAD;
+}
+
+export type DataSetSource = Buffer | AsyncIterable<Buffer> | Iterable<Buffer>;
+
+function* fragmentBuffer(contextId: number, bytes: Buffer, isCommand: boolean, max: number) {
+  if (bytes.length === 0) {
+    yield { contextId, isCommand, isLast: true, data: bytes } satisfies PresentationDataValue;
+    return;
+  }
+  for (let offset = 0; offset < bytes.length; offset += max) {
+    const end = Math.min(offset + max, bytes.length);
+    yield { contextId, isCommand, isLast: end === bytes.length, data: bytes.subarray(offset, end) };
+  }
+}
+
+/**
+ * The PDVs of one message. A streamed data set is cut into fragments as its chunks come, holding at most
+ * one fragment plus one chunk in memory; the last fragment is flagged once the source is exhausted.
+ */
+export async function* fragmentMessage(
+  contextId: number,
+  command: Buffer,
+  dataset: DataSetSource | undefined,
+  peerMaxPduLength: number,
+): AsyncGenerator<PresentationDataValue> {
+  const max = maxFragmentSize(peerMaxPduLength);
+  yield* fragmentBuffer(contextId, command, true, max);
+  if (dataset === undefined) return;
+  if (Buffer.isBuffer(dataset)) {
+    yield* fragmentBuffer(contextId, dataset, false, max);
+    return;
+  }
+  let pending: Buffer[] = [];
+  let pendingLength = 0;
+  const take = (n: number): Buffer => {
+    const parts: Buffer[] = [];
+    let need = n;
+    while (need > 0) {
+      const head = pending[0] as Buffer;
+      if (head.length <= need) {
+        parts.push(head);
+        pending.shift();
+        need -= head.length;
+      } else {
+        parts.push(head.subarray(0, need));
+        pending[0] = head.subarray(need);
+        need = 0;
+      }
+    }
+    pendingLength -= n;
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, n);
+  };
+  for await (const chunk of dataset) {
+    if (chunk.length === 0) continue;
+    pending.push(chunk);
+    pendingLength += chunk.length;
+    // Keep at least one byte back: only the end of the source tells which fragment is the last.
+    while (pendingLength > max) yield { contextId, isCommand: false, isLast: false, data: take(max) };
+  }
+  const rest = take(pendingLength);
+  pending = [];
+  yield { contextId, isCommand: false, isLast: true, data: rest };
+}
