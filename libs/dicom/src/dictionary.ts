@@ -1,0 +1,65 @@
+import dcmjs from 'dcmjs';
+import { parseTag, type Tag } from './tag.js';
+import { isVr, type Vr } from './vr.js';
+
+/** One entry of the PS3.6 data dictionary (from dcmjs's copy of it). */
+export interface DictionaryEntry {
+  readonly tag: Tag;
+  readonly keyword: string;
+  /** The VR used when the data set does not say (implicit VR); the first of `xs`/`ox`-style choices. */
+  readonly vr: Vr | undefined;
+  readonly vm: string;
+  readonly retired: boolean;
+}
+
+/** dcmjs's pseudo VRs for "one of several" -> the one to assume. */
+const AMBIGUOUS_VR: Record<string, Vr> = { ox: 'OW', xs: 'US', up: 'UL', lt: 'OW' };
+
+let byTag: Map<Tag, DictionaryEntry> | undefined;
+let byKeyword: Map<string, DictionaryEntry> | undefined;
+
+function load(): void {
+  byTag = new Map();
+  byKeyword = new Map();
+  for (const [name, entry] of Object.entries(dcmjs.data.DicomMetaDictionary.nameMap)) {
+    const t = parseTag(entry.tag);
+    if (t === undefined) continue; // repeating groups such as (60xx,0010) are not in nameMap
+    const retired = name.startsWith('RETIRED_') || entry.version === 'DicomRetired';
+    const keyword = name.replace(/^RETIRED_/, '');
+    const vr = isVr(entry.vr) ? entry.vr : AMBIGUOUS_VR[entry.vr];
+    const e: DictionaryEntry = Object.freeze({ tag: t, keyword, vr, vm: entry.vm, retired });
+    if (!byTag.has(t) || !retired) byTag.set(t, e);
+    if (!byKeyword.has(keyword) || !retired) byKeyword.set(keyword, e);
+  }
+}
+
+/** The dictionary entry of a tag or keyword, undefined for private and unknown tags. */
+export function lookupElement(tagOrKeyword: Tag | string): DictionaryEntry | undefined {
+  if (!byTag) load();
+  if (typeof tagOrKeyword === 'number') {
+    const direct = byTag!.get(tagOrKeyword);
+    if (direct) return direct;
+    if ((tagOrKeyword & 0xffff) === 0) {
+      return Object.freeze({
+        tag: tagOrKeyword,
+        keyword: 'GenericGroupLength',
+        vr: 'UL',
+        vm: '1',
+        retired: false,
+      });
+    }
+    return undefined;
+  }
+  return byKeyword!.get(tagOrKeyword);
+}
+
+export function tagForKeyword(keyword: string): Tag | undefined {
+  return lookupElement(keyword)?.tag;
+}
+export function keywordForTag(t: Tag): string | undefined {
+  return lookupElement(t)?.keyword;
+}
+/** The dictionary VR of a tag (what implicit VR data sets rely on), undefined if unknown. */
+export function vrForTag(t: Tag): Vr | undefined {
+  return lookupElement(t)?.vr;
+}

@@ -1,0 +1,344 @@
+import { lookupElement } from './dictionary.js';
+import { DicomParseError } from './errors.js';
+import { formatTag, isPrivateTag, type Tag, Tags } from './tag.js';
+import { hasLongLength, isVr, type Vr } from './vr.js';
+
+/** Length value meaning "undefined length, delimited" (PS3.5 7.1.1). */
+export const UNDEFINED_LENGTH = 0xffffffff;
+
+/** How the bytes of a data set are encoded (derived from its transfer syntax, after inflating). */
+export interface DataSetEncoding {
+  readonly explicitVr: boolean;
+  readonly littleEndian: boolean;
+}
+
+/** A data element's header as read, with its position in the stream. */
+export interface ElementHeader {
+  readonly tag: Tag;
+  readonly vr: Vr;
+  /** Value length in bytes, or UNDEFINED_LENGTH. */
+  readonly length: number;
+  /** Absolute offset of the element's first byte (its tag) in the stream. */
+  readonly offset: number;
+  /** Absolute offset of the element's value. */
+  readonly valueOffset: number;
+  /** Nesting depth: 0 for the top-level data set, 1 inside an item of a top-level sequence... */
+  readonly depth: number;
+  /** Byte order of the value (a UN sequence's content is always little endian). */
+  readonly littleEndian: boolean;
+}
+
+export const ElementEventKind = {
+  Element: 'element',
+  ItemStart: 'item-start',
+  ItemEnd: 'item-end',
+  SequenceEnd: 'sequence-end',
+  Stop: 'stop',
+} as const;
+export type ElementEventKind = (typeof ElementEventKind)[keyof typeof ElementEventKind];
+
+export type ElementEvent =
+  | {
+      readonly kind: typeof ElementEventKind.Element;
+      readonly element: ElementHeader;
+      /** The value bytes when `capture` asked for them (and for nothing else: the rest is skipped). */
+      readonly value: Uint8Array | undefined;
+      /** True for SQ (and undefined-length UN and encapsulated pixel data): items follow. */
+      readonly opensSequence: boolean;
+    }
+  | { readonly kind: typeof ElementEventKind.ItemStart; readonly offset: number; readonly depth: number }
+  | { readonly kind: typeof ElementEventKind.ItemEnd; readonly offset: number; readonly depth: number }
+  | { readonly kind: typeof ElementEventKind.SequenceEnd; readonly offset: number; readonly depth: number }
+  /** A top-level element at or past `stopBeforeTag` was reached; it has not been consumed. */
+  | { readonly kind: typeof ElementEventKind.Stop; readonly offset: number; readonly tag: Tag };
+
+export interface ElementReaderOptions {
+  /** Stop at the first top-level element whose tag is >= this (default: Pixel Data (7FE0,0010)). */
+  readonly stopBeforeTag?: Tag;
+  /** Whether to deliver the value of an element (it is buffered until complete). Default: values up to 4 KiB. */
+  readonly capture?: (element: ElementHeader) => boolean;
+  /** Largest value that will ever be buffered; bigger ones are skipped even if `capture` wants them. */
+  readonly maxCaptureLength?: number;
+}
+
+interface Container {
+  readonly kind: 'sequence' | 'item' | 'fragments';
+  /** Absolute end offset for defined lengths. */
+  readonly end: number | undefined;
+  /** Encoding to restore when this container closes. */
+  readonly outer: DataSetEncoding;
+}
+
+const DEFAULT_MAX_CAPTURE = 16 * 1024 * 1024;
+const defaultCapture = (e: ElementHeader): boolean => e.length <= 4096;
+
+/**
+ * A streaming reader of data set elements: push chunks of any size, get element events. It keeps only
+ * the bytes of an incomplete element header or of a value it was asked to capture; other values are
+ * skipped as they stream by, so nothing like Pixel Data is ever buffered.
+ *
+ * Handles defined and undefined length sequences and items, encapsulated pixel data fragments,
+ * UN sequences of undefined length (whose content is Implicit VR Little Endian, PS3.5 6.2.2), and
+ * big endian. It does not inflate: feed it inflated bytes (see `createInflater`).
+ */
+export class ElementReader {
+  #buffer: Uint8Array = new Uint8Array(0);
+  /** Absolute offset of #buffer[0]. */
+  #base = 0;
+  #skip = 0;
+  #encoding: DataSetEncoding;
+  readonly #stack: Container[] = [];
+  readonly #stopBeforeTag: Tag;
+  readonly #capture: (element: ElementHeader) => boolean;
+  readonly #maxCapture: number;
+  #stopped = false;
+
+  constructor(encoding: DataSetEncoding, options: ElementReaderOptions = {}) {
+    this.#encoding = encoding;
+    this.#stopBeforeTag = options.stopBeforeTag ?? Tags.PixelData;
+    this.#capture = options.capture ?? defaultCapture;
+    this.#maxCapture = options.maxCaptureLength ?? DEFAULT_MAX_CAPTURE;
+  }
+
+  /** True once a Stop event was emitted; later chunks are ignored. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Absolute offset up to which the input has been consumed. */
+  get position(): number {
+    return this.#base;
+  }
+
+  /** Feed the next bytes; returns the events they complete. Throws DicomParseError on malformed input. */
+  push(chunk: Uint8Array): ElementEvent[] {
+    const events: ElementEvent[] = [];
+    if (this.#stopped) return events;
+    let data = chunk;
+    if (this.#skip > 0) {
+      const n = Math.min(this.#skip, data.length);
+      this.#skip -= n;
+      this.#base += n;
+      data = data.subarray(n);
+    }
+    if (this.#buffer.length > 0) {
+      const joined = new Uint8Array(this.#buffer.length + data.length);
+      joined.set(this.#buffer);
+      joined.set(data, this.#buffer.length);
+      this.#buffer = joined;
+    } else {
+      this.#buffer = data;
+    }
+    this.#parse(events);
+    return events;
+  }
+
+  /**
+   * Declare the end of input. Throws if the input ended inside an element or an open sequence/item
+   * (unless the reader had stopped). Returns the events of containers closed by the end.
+   */
+  end(): ElementEvent[] {
+    const events: ElementEvent[] = [];
+    if (this.#stopped) return events;
+    this.#closeDefinedContainers(events);
+    if (this.#skip > 0 || this.#buffer.length > 0) {
+      throw new DicomParseError('data set ends inside an element', this.#base + this.#buffer.length);
+    }
+    if (this.#stack.length > 0) {
+      throw new DicomParseError(`data set ends inside an open ${this.#stack.at(-1)!.kind}`, this.#base);
+    }
+    return events;
+  }
+
+  #depth(): number {
+    let d = 0;
+    for (const c of this.#stack) if (c.kind === 'item') d++;
+    return d;
+  }
+
+  #closeDefinedContainers(events: ElementEvent[]): void {
+    for (;;) {
+      const top = this.#stack.at(-1);
+      if (!top || top.end === undefined || this.#base < top.end) return;
+      if (this.#base > top.end) {
+        throw new DicomParseError(`element overruns the defined length of its ${top.kind}`, this.#base);
+      }
+      this.#pop(events, this.#base);
+    }
+  }
+
+  #pop(events: ElementEvent[], offset: number): void {
+    const top = this.#stack.pop()!;
+    this.#encoding = top.outer;
+    if (top.kind === 'item')
+      events.push({ kind: ElementEventKind.ItemEnd, offset, depth: this.#depth() + 1 });
+    else events.push({ kind: ElementEventKind.SequenceEnd, offset, depth: this.#depth() });
+  }
+
+  #consume(n: number): void {
+    this.#buffer = this.#buffer.subarray(n);
+    this.#base += n;
+  }
+
+  #parse(events: ElementEvent[]): void {
+    while (!this.#stopped) {
+      this.#closeDefinedContainers(events);
+      const buf = this.#buffer;
+      if (buf.length < 8) break;
+      const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      const le = this.#encoding.littleEndian;
+      const group = view.getUint16(0, le);
+      const elementNumber = view.getUint16(2, le);
+      const t = ((group << 16) | elementNumber) >>> 0;
+      const offset = this.#base;
+
+      if (group === 0xfffe) {
+        const length = view.getUint32(4, le);
+        this.#delimiter(t, length, offset, events);
+        continue;
+      }
+
+      const top = this.#stack.at(-1);
+      if (top && top.kind !== 'item') {
+        throw new DicomParseError(`expected an item in ${top.kind}, found element ${formatTag(t)}`, offset);
+      }
+      if (this.#stack.length === 0 && t >= this.#stopBeforeTag) {
+        this.#stopped = true;
+        events.push({ kind: ElementEventKind.Stop, offset, tag: t });
+        return;
+      }
+
+      let vr: Vr;
+      let length: number;
+      let headerLength: number;
+      if (this.#encoding.explicitVr) {
+        const vrText = String.fromCharCode(buf[4]!, buf[5]!);
+        if (!isVr(vrText)) {
+          throw new DicomParseError(
+            `element ${formatTag(t)}: invalid VR ${JSON.stringify(vrText)}`,
+            offset + 4,
+          );
+        }
+        vr = vrText;
+        if (hasLongLength(vr)) {
+          if (buf.length < 12) break;
+          length = view.getUint32(8, le);
+          headerLength = 12;
+        } else {
+          length = view.getUint16(6, le);
+          headerLength = 8;
+        }
+      } else {
+        length = view.getUint32(4, le);
+        headerLength = 8;
+        vr = implicitVr(t, length);
+      }
+
+      const element: ElementHeader = {
+        tag: t,
+        vr,
+        length,
+        offset,
+        valueOffset: offset + headerLength,
+        depth: this.#depth(),
+        littleEndian: le,
+      };
+
+      if (length === UNDEFINED_LENGTH) {
+        if (vr !== 'SQ' && vr !== 'UN' && vr !== 'OB' && vr !== 'OW') {
+          throw new DicomParseError(`element ${formatTag(t)} (${vr}) has undefined length`, offset);
+        }
+        this.#consume(headerLength);
+        events.push({ kind: ElementEventKind.Element, element, value: undefined, opensSequence: true });
+        const isFragments = t === Tags.PixelData;
+        this.#stack.push({
+          kind: isFragments ? 'fragments' : 'sequence',
+          end: undefined,
+          outer: this.#encoding,
+        });
+        if (vr === 'UN') this.#encoding = { explicitVr: false, littleEndian: true };
+        continue;
+      }
+
+      if (vr === 'SQ') {
+        this.#consume(headerLength);
+        events.push({ kind: ElementEventKind.Element, element, value: undefined, opensSequence: true });
+        this.#stack.push({ kind: 'sequence', end: element.valueOffset + length, outer: this.#encoding });
+        continue;
+      }
+
+      if (length <= this.#maxCapture && this.#capture(element)) {
+        if (buf.length < headerLength + length) break; // wait for the whole value
+        const value = buf.slice(headerLength, headerLength + length);
+        this.#consume(headerLength + length);
+        events.push({ kind: ElementEventKind.Element, element, value, opensSequence: false });
+        continue;
+      }
+
+      events.push({ kind: ElementEventKind.Element, element, value: undefined, opensSequence: false });
+      this.#skipBytes(headerLength + length);
+      if (this.#skip > 0) break;
+    }
+  }
+
+  #skipBytes(n: number): void {
+    const available = Math.min(n, this.#buffer.length);
+    this.#consume(available);
+    this.#skip = n - available;
+    if (this.#skip > 0) this.#buffer = new Uint8Array(0);
+  }
+
+  #delimiter(t: Tag, length: number, offset: number, events: ElementEvent[]): void {
+    const top = this.#stack.at(-1);
+    if (t === Tags.Item) {
+      if (!top || top.kind === 'item') {
+        throw new DicomParseError(`item ${formatTag(t)} outside a sequence`, offset);
+      }
+      if (top.kind === 'fragments') {
+        if (length === UNDEFINED_LENGTH)
+          throw new DicomParseError('pixel data fragment of undefined length', offset);
+        this.#skipBytes(8 + length);
+        return;
+      }
+      this.#consume(8);
+      this.#stack.push({
+        kind: 'item',
+        end: length === UNDEFINED_LENGTH ? undefined : offset + 8 + length,
+        outer: this.#encoding,
+      });
+      events.push({ kind: ElementEventKind.ItemStart, offset, depth: this.#depth() });
+      return;
+    }
+    if (t === Tags.ItemDelimitationItem) {
+      if (top?.kind !== 'item' || top.end !== undefined) {
+        throw new DicomParseError('item delimitation item without an open undefined-length item', offset);
+      }
+      this.#consume(8);
+      this.#pop(events, offset);
+      return;
+    }
+    if (t === Tags.SequenceDelimitationItem) {
+      if (!top || top.kind === 'item' || top.end !== undefined) {
+        throw new DicomParseError(
+          'sequence delimitation item without an open undefined-length sequence',
+          offset,
+        );
+      }
+      this.#consume(8);
+      this.#pop(events, offset);
+      return;
+    }
+    throw new DicomParseError(`unexpected delimiter tag ${formatTag(t)}`, offset);
+  }
+}
+
+/** The VR an Implicit VR data set implies for a tag (PS3.5 A.1 and the data dictionary). */
+export function implicitVr(t: Tag, length: number): Vr {
+  const known = lookupElement(t)?.vr;
+  if (known) return known;
+  if (isPrivateTag(t)) {
+    const element = t & 0xffff;
+    if (element >= 0x0010 && element <= 0x00ff) return 'LO'; // private creator
+  }
+  return length === UNDEFINED_LENGTH ? 'SQ' : 'UN';
+}

@@ -1,0 +1,75 @@
+export {
+  CHARACTER_SET_TERMS,
+  decodeText,
+  encodeText,
+  normalizeCharacterSetTerm,
+  unknownCharacterSetTerms,
+} from './character-set.js';
+export {
+  type DataSetHeader,
+  DataSetHeaderReader,
+  type DataSetHeaderReaderOptions,
+  HEADER_KEYWORDS,
+  readDataSetHeader,
+} from './data-set-header.js';
+export { type DictionaryEntry, keywordForTag, lookupElement, tagForKeyword, vrForTag } from './dictionary.js';
+export {
+  type DataSetEncoding,
+  type ElementEvent,
+  ElementEventKind,
+  type ElementHeader,
+  ElementReader,
+  type ElementReaderOptions,
+  implicitVr,
+  UNDEFINED_LENGTH,
+} from './element-reader.js';
+export { decodeElementValue, type ElementValue } from './element-value.js';
+export {
+  CharacterSetError,
+  DicomEncodeError,
+  DicomError,
+  DicomParseError,
+  IncompleteInputError,
+  UnsupportedTransferSyntaxError,
+} from './errors.js';
+export {
+  buildFileMetaHeader,
+  buildPart10,
+  type FileMetaHeaderOptions,
+  type FileMetaInformation,
+  PART10_PREFIX_LENGTH,
+  type Part10Split,
+  parsePart10,
+} from './file-meta.js';
+export {
+  formatTag,
+  isPrivateTag,
+  parseTag,
+  type Tag,
+  Tags,
+  tag,
+  tagElement,
+  tagGroup,
+  tagToHex,
+} from './tag.js';
+export {
+  isKnownTransferSyntax,
+  type KnownTransferSyntaxUid,
+  TRANSFER_SYNTAXES,
+  type TransferSyntaxInfo,
+  type TransferSyntaxKeyword,
+  TransferSyntaxUid,
+  transferSyntax,
+  UNCOMPRESSED_TRANSFER_SYNTAXES,
+} from './transfer-syntax.js';
+export {
+  generateUid,
+  isValidUid,
+  stripUidPadding,
+  UID_MAX_LENGTH,
+  type UidProblem,
+  UidProblemReason,
+  UUID_UID_ROOT,
+  validateUid,
+} from './uid.js';
+export { hasLongLength, isStringVr, isVr, usesCharacterSet, Vr } from './vr.js';
