@@ -15,6 +15,7 @@ import {
   HealthServiceDefinition,
   RpcError,
   type Server,
+  type ServerWritableStream,
   startServer,
   stopServer,
   tracedServerStream,
@@ -56,7 +57,7 @@ beforeAll(async () => {
     ...streaming.implementation,
     check: health.implementation.check,
     list: health.implementation.list,
-    watch: (call) =>
+    watch: (call: ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) =>
       call.request.service === 'traced'
         ? tracedServerStream<HealthCheckRequest, HealthCheckResponse>(
             'grpc.health.v1.Health/Watch',

@@ -1,0 +1,43 @@
+export { AeFileError, type AeFileIssue, loadAeFile, parseAeFile } from './ae-file.js';
+export { type AeRegistry, type RemoteAe, StaticAeRegistry } from './ae-registry.js';
+export { ConfigError, type ConfigIssue, ConfigValueError } from './config-error.js';
+export {
+  aeTitle,
+  bool,
+  type ConfigOf,
+  type ConfigSpec,
+  describeSpec,
+  duration,
+  type Env,
+  type Field,
+  type FieldDescription,
+  FieldKind,
+  type FieldOptions,
+  grpcTarget,
+  type IntOptions,
+  int,
+  type ListOptions,
+  list,
+  oneOf,
+  type PortOptions,
+  parseAeTitle,
+  parseBoolean,
+  parseDuration,
+  parseGrpcTarget,
+  parseInteger,
+  parsePort,
+  port,
+  type Reader,
+  readConfig,
+  type StrOptions,
+  str,
+} from './env-readers.js';
+export {
+  type GatewayConfig,
+  gatewaySpec,
+  readGatewayConfig,
+  readVerificationConfig,
+  telemetrySpec,
+  type VerificationConfig,
+  verificationSpec,
+} from './service-specs.js';

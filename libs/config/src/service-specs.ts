@@ -1,0 +1,135 @@
+import {
+  aeTitle,
+  type ConfigOf,
+  duration,
+  type Env,
+  grpcTarget,
+  int,
+  list,
+  oneOf,
+  parseAeTitle,
+  port,
+  readConfig,
+  str,
+} from './env-readers.js';
+
+/** Logging, tracing and metrics: the same variables in every service. */
+export const telemetrySpec = {
+  logLevel: oneOf(['debug', 'info', 'warn', 'error'], {
+    env: 'DICOMESH_LOG_LEVEL',
+    default: 'info',
+    description: 'Minimum level of the JSON log lines written to stderr.',
+  }),
+  debugModules: list({
+    env: 'DICOMESH_DEBUG',
+    default: [],
+    description: 'Modules whose debug lines are written whatever the level, e.g. dicom-ul,dimse (* for all).',
+  }),
+  tracesExporter: oneOf(['none', 'console', 'otlp'], {
+    env: 'OTEL_TRACES_EXPORTER',
+    default: 'none',
+    description: 'Where spans go; otlp is configured by the standard OTEL_EXPORTER_OTLP_* variables.',
+  }),
+  metricsPort: port({
+    env: 'DICOMESH_METRICS_PORT',
+    default: 9464,
+    allowZero: true,
+    description: 'Port of the Prometheus /metrics endpoint (0: not served).',
+  }),
+} as const;
+
+/** The gateway: DICOM listener, association limits and timers, where the backends are. */
+export const gatewaySpec = {
+  ...telemetrySpec,
+  dicomPort: port({
+    env: 'DICOMESH_DICOM_PORT',
+    default: 11112,
+    description: 'DICOM (DIMSE) listening port.',
+  }),
+  dicomHost: str({ env: 'DICOMESH_DICOM_HOST', default: '0.0.0.0', description: 'DICOM listening address.' }),
+  aeTitle: aeTitle({
+    env: 'DICOMESH_AE_TITLE',
+    default: 'DICOMESH',
+    description: 'Our AE title (called AE).',
+  }),
+  allowedCallingAeTitles: list({
+    env: 'DICOMESH_ALLOWED_CALLING_AE_TITLES',
+    optional: true,
+    item: parseAeTitle,
+    description: 'Calling AE titles accepted (comma-separated); unset: any.',
+  }),
+  maxPduLength: int({
+    env: 'DICOMESH_MAX_PDU_LENGTH',
+    default: 262_144,
+    min: 4_096,
+    max: 16_777_216,
+    description: 'Maximum length of a P-DATA-TF PDU we receive (announced in A-ASSOCIATE-AC).',
+  }),
+  artimTimeoutMs: duration({
+    env: 'DICOMESH_ARTIM_TIMEOUT',
+    default: 30_000,
+    description:
+      'ARTIM timer (PS3.8 9.1.5): waiting for A-ASSOCIATE-RQ, or for the peer to close after release.',
+  }),
+  idleTimeoutMs: duration({
+    env: 'DICOMESH_IDLE_TIMEOUT',
+    default: 300_000,
+    description: 'Abort an association with no PDU for this long (0: never).',
+  }),
+  dimseTimeoutMs: duration({
+    env: 'DICOMESH_DIMSE_TIMEOUT',
+    default: 60_000,
+    description: 'Deadline of the backend call serving one DIMSE request.',
+  }),
+  maxAssociations: int({
+    env: 'DICOMESH_MAX_ASSOCIATIONS',
+    default: 100,
+    min: 1,
+    max: 100_000,
+    description: 'Concurrent associations; more are rejected transiently (local limit exceeded).',
+  }),
+  verificationUrl: grpcTarget({
+    env: 'DICOMESH_VERIFICATION_URL',
+    default: '127.0.0.1:50051',
+    description: 'gRPC target of the verification service, e.g. dns:///dicomesh-verification:50051.',
+  }),
+  grpcPort: port({
+    env: 'DICOMESH_GRPC_PORT',
+    default: 50050,
+    allowZero: true,
+    description: 'Port of the gateway gRPC server (grpc.health.v1 for probes).',
+  }),
+  dataDir: str({ env: 'DICOMESH_DATA_DIR', default: './data', description: 'Local state directory.' }),
+  aeFile: str({
+    env: 'DICOMESH_AE_FILE',
+    optional: true,
+    description: 'YAML file of remote AEs (aeTitle, host, port); unset: no remote AEs.',
+  }),
+} as const;
+export type GatewayConfig = ConfigOf<typeof gatewaySpec>;
+
+/** The verification (C-ECHO) backend. */
+export const verificationSpec = {
+  ...telemetrySpec,
+  grpcPort: port({
+    env: 'DICOMESH_GRPC_PORT',
+    default: 50051,
+    allowZero: true,
+    description: 'gRPC listening port (Verification and grpc.health.v1).',
+  }),
+  grpcHost: str({ env: 'DICOMESH_GRPC_HOST', default: '0.0.0.0', description: 'gRPC listening address.' }),
+  shutdownGraceMs: duration({
+    env: 'DICOMESH_SHUTDOWN_GRACE',
+    default: 10_000,
+    description: 'On SIGTERM, how long running calls may finish before they are cancelled.',
+  }),
+} as const;
+export type VerificationConfig = ConfigOf<typeof verificationSpec>;
+
+export function readGatewayConfig(env: Env = process.env): GatewayConfig {
+  return readConfig(gatewaySpec, env);
+}
+
+export function readVerificationConfig(env: Env = process.env): VerificationConfig {
+  return readConfig(verificationSpec, env);
+}
