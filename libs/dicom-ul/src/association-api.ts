@@ -25,7 +25,8 @@ export const PresentationContextResult = {
   AbstractSyntaxNotSupported: 3,
   TransferSyntaxesNotSupported: 4,
 } as const;
-export type PresentationContextResult = (typeof PresentationContextResult)[keyof typeof PresentationContextResult];
+export type PresentationContextResult =
+  (typeof PresentationContextResult)[keyof typeof PresentationContextResult];
 
 /** One presentation context as negotiated: what was proposed and what was answered. */
 export interface NegotiatedPresentationContext {

@@ -1,0 +1,26 @@
+/** Structured logging for the Upper Layer: a message and named fields, never concatenated strings. */
+export type UlLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface UlLogger {
+  log(level: UlLogLevel, msg: string, fields?: Readonly<Record<string, unknown>>): void;
+}
+
+export const silentLogger: UlLogger = { log: () => {} };
+
+/** JSON lines on stderr, for debugging with DICOMESH_DEBUG=dicom-ul. */
+export const stderrLogger: UlLogger = {
+  log(level, msg, fields) {
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), module: 'dicom-ul', level, msg, ...fields })}\n`,
+    );
+  },
+};
+
+/** The given logger, or stderr when DICOMESH_DEBUG lists 'dicom-ul' (comma separated), otherwise silent. */
+export function resolveLogger(logger: UlLogger | undefined): UlLogger {
+  if (logger) return logger;
+  const debug = process.env.DICOMESH_DEBUG ?? '';
+  return debug.split(',').some((m) => m.trim() === 'dicom-ul' || m.trim() === '*')
+    ? stderrLogger
+    : silentLogger;
+}
