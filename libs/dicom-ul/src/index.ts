@@ -51,6 +51,7 @@ export {
   STATES,
   type State,
   TRANSITIONS,
+  type TransitionOutcome,
   type UlEvent,
   type UlEventName,
   type UpperLayerProvider,

@@ -609,14 +609,18 @@ export type TransitionOutcome =
  * run after it, so every action sees the state it was written for.
  */
 export class UpperLayerStateMachine {
-  private current: State = 'Sta1';
+  private current: State;
   private readonly queue: UlEvent[] = [];
   private running = false;
 
+  /** @param initialState Sta1 in production; tests start a machine in the state under test. */
   constructor(
     private readonly provider: UpperLayerProvider,
     private readonly onTransition?: (event: UlEvent, outcome: TransitionOutcome) => void,
-  ) {}
+    initialState: State = 'Sta1',
+  ) {
+    this.current = initialState;
+  }
 
   get state(): State {
     return this.current;
