@@ -42,6 +42,17 @@ export {
   parsePart10,
 } from './file-meta.js';
 export {
+  isStorageSopClass,
+  type NamedSopClassUid,
+  QUERY_RETRIEVE_SOP_CLASSES,
+  SopClass,
+  type SopClassKeyword,
+  STORAGE_SOP_CLASS_UIDS,
+  STORAGE_SOP_CLASSES,
+  type StorageSopClassUid,
+  sopClassName,
+} from './sop-class.js';
+export {
   formatTag,
   isPrivateTag,
   parseTag,

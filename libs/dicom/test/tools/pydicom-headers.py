@@ -21,6 +21,7 @@ for path in sys.argv[1:]:
     ds = pydicom.dcmread(path)
     out[path] = {
         "transferSyntaxUid": str(ds.file_meta.TransferSyntaxUID),
+        "mediaStorageSopInstanceUid": str(ds.file_meta.MediaStorageSOPInstanceUID),
         "sopClassUid": text(ds, "SOPClassUID"),
         "sopInstanceUid": text(ds, "SOPInstanceUID"),
         "patientId": text(ds, "PatientID"),
