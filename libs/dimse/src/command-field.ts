@@ -74,7 +74,7 @@ export function commandName(field: number): string {
 export const CommandDataSetType = {
   None: 0x0101,
   /** The value DCMTK and pynetdicom send when a data set follows. */
-  Present: 0x0000,
+  Present: 0x0001,
 } as const;
 export type CommandDataSetType = (typeof CommandDataSetType)[keyof typeof CommandDataSetType];
 

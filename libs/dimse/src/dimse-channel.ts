@@ -355,6 +355,15 @@ export class DimseChannel {
         messageId,
         error: (error as Error).message,
       });
+      // The request must still get a final response, or the peer waits forever.
+      if (!this.endError) {
+        await this.send(m.contextId, {
+          commandField: message.commandField | 0x8000,
+          messageIdBeingRespondedTo: messageId,
+          status: 0x0110,
+          errorComment: (error as Error).message.slice(0, 64),
+        }).catch(() => {});
+      }
     } finally {
       if (this.performing.get(messageId) === controller) this.performing.delete(messageId);
       this.performWindow.release();

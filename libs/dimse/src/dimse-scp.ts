@@ -243,6 +243,9 @@ async function handleFind(
   await respond({ ...common, status: final.status, ...errorDetails(final) });
 }
 
+/** Counts are US: more than 65535 sub-operations are reported as 65535. */
+const us = (n: number | undefined): number => Math.max(0, Math.min(0xffff, Math.trunc(n ?? 0)));
+
 function finalRetrieveStatus(
   result: RetrieveResult | undefined,
   counts: SubOperationCounts,
@@ -312,10 +315,10 @@ async function handleRetrieve(
       await respond({
         ...common,
         status: Status.Pending,
-        numberOfRemainingSuboperations: counts.remaining,
-        numberOfCompletedSuboperations: counts.completed,
-        numberOfFailedSuboperations: counts.failed,
-        numberOfWarningSuboperations: counts.warning,
+        numberOfRemainingSuboperations: us(counts.remaining),
+        numberOfCompletedSuboperations: us(counts.completed),
+        numberOfFailedSuboperations: us(counts.failed),
+        numberOfWarningSuboperations: us(counts.warning),
       });
     }
   } catch (error) {
@@ -337,11 +340,11 @@ async function handleRetrieve(
       ...common,
       status,
       ...(statusCategory(status) === 'Cancel'
-        ? { numberOfRemainingSuboperations: finalCounts.remaining }
+        ? { numberOfRemainingSuboperations: us(finalCounts.remaining) }
         : {}),
-      numberOfCompletedSuboperations: finalCounts.completed,
-      numberOfFailedSuboperations: finalCounts.failed,
-      numberOfWarningSuboperations: finalCounts.warning,
+      numberOfCompletedSuboperations: us(finalCounts.completed),
+      numberOfFailedSuboperations: us(finalCounts.failed),
+      numberOfWarningSuboperations: us(finalCounts.warning),
       ...(result ? errorDetails({ status, ...result }) : {}),
     },
     identifierOut,
