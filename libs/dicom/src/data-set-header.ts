@@ -1,8 +1,8 @@
-import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
 import { lookupElement } from './dictionary.js';
 import { type ElementEvent, ElementEventKind, ElementReader } from './element-reader.js';
 import { decodeElementValue, type ElementValue } from './element-value.js';
 import { UnsupportedTransferSyntaxError } from './errors.js';
+import { PrefixInflater } from './inflate.js';
 import { type Tag, Tags } from './tag.js';
 import { transferSyntax } from './transfer-syntax.js';
 
@@ -54,29 +54,6 @@ export interface DataSetHeader {
 export interface DataSetHeaderReaderOptions {
   /** Keywords to extract (default HEADER_KEYWORDS); SpecificCharacterSet is always read. */
   readonly keywords?: readonly string[];
-}
-
-/**
- * Incremental inflater for Deflated Explicit VR Little Endian: pushes compressed chunks, returns the
- * inflated bytes not returned before. It re-inflates the compressed prefix on each push (zlib has no
- * synchronous streaming API in Node), which is cheap for the few KiB a header needs.
- */
-class PrefixInflater {
-  #chunks: Uint8Array[] = [];
-  #produced = 0;
-  push(chunk: Uint8Array): Uint8Array {
-    this.#chunks.push(chunk);
-    const all = Buffer.concat(this.#chunks);
-    let out: Buffer;
-    try {
-      out = inflateRawSync(all, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch {
-      return new Uint8Array(0); // the prefix so far cannot be inflated yet (or is corrupt): wait for more
-    }
-    const fresh = out.subarray(this.#produced);
-    this.#produced = out.length;
-    return fresh;
-  }
 }
 
 /**

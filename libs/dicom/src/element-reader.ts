@@ -269,7 +269,7 @@ export class ElementReader {
 
       if (length <= this.#maxCapture && this.#capture(element)) {
         if (buf.length < headerLength + length) break; // wait for the whole value
-        const value = buf.slice(headerLength, headerLength + length);
+        const value = new Uint8Array(buf.subarray(headerLength, headerLength + length)); // a copy, never a Buffer
         this.#consume(headerLength + length);
         events.push({ kind: ElementEventKind.Element, element, value, opensSequence: false });
         continue;

@@ -42,6 +42,14 @@ export {
   parsePart10,
 } from './file-meta.js';
 export {
+  decodeIdentifier,
+  type EncodeIdentifierOptions,
+  encodeIdentifier,
+  type Identifier,
+  type IdentifierValue,
+} from './identifier.js';
+export { PrefixInflater } from './inflate.js';
+export {
   isStorageSopClass,
   type NamedSopClassUid,
   QUERY_RETRIEVE_SOP_CLASSES,
