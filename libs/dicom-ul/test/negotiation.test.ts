@@ -1,0 +1,219 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type AcceptorOptions,
+  type Association,
+  type AssociationEnd,
+  AssociationRejectedError,
+  createAcceptor,
+  DICOMESH_IMPLEMENTATION_CLASS_UID,
+  type PresentationDataValue,
+  RejectReason,
+  type RequestOptions,
+  requestAssociation,
+} from '@dicomesh/dicom-ul';
+import { EXPLICIT_LE, IMPLICIT_LE, memoryLogger, VERIFICATION, waitFor } from './helpers.js';
+
+const CT = '1.2.840.10008.5.1.4.1.1.2';
+const MR = '1.2.840.10008.5.1.4.1.1.4';
+const FIND = '1.2.840.10008.5.1.4.1.2.2.1';
+const JPEG_LOSSLESS = '1.2.840.10008.1.2.4.70';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function pair(acceptorOptions: Partial<AcceptorOptions>, requestOptions: Partial<RequestOptions>) {
+  const accepted: Association[] = [];
+  const acceptor = createAcceptor({
+    aeTitle: 'DICOMESH',
+    transferSyntaxesFor: (as) => (as === CT || as === MR || as === VERIFICATION || as === FIND ? [EXPLICIT_LE, IMPLICIT_LE] : undefined),
+    artimTimeoutMs: 1000,
+    onAssociation: (a) => accepted.push(a),
+    ...acceptorOptions,
+  });
+  const { port } = await acceptor.listen(0, '127.0.0.1');
+  cleanups.push(() => acceptor.close());
+  const requestor = await requestAssociation({
+    host: '127.0.0.1',
+    port,
+    callingAeTitle: 'MODALITY',
+    calledAeTitle: 'DICOMESH',
+    presentationContexts: [{ abstractSyntax: VERIFICATION, transferSyntaxes: [IMPLICIT_LE] }],
+    ...requestOptions,
+  });
+  await waitFor(() => accepted.length === 1, 'acceptor side');
+  return { requestor, acceptorSide: accepted[0]!, acceptor };
+}
+
+describe('negotiation between our requestor and our acceptor', () => {
+  it('agrees on contexts, results 0/3/4, the acceptor preference order, max lengths and implementation', async () => {
+    const { requestor, acceptorSide } = await pair(
+      { maxPduLength: 65536 },
+      {
+        presentationContexts: [
+          { abstractSyntax: CT, transferSyntaxes: [IMPLICIT_LE, EXPLICIT_LE] },
+          { abstractSyntax: '1.2.3.999', transferSyntaxes: [IMPLICIT_LE] },
+          { abstractSyntax: MR, transferSyntaxes: [JPEG_LOSSLESS] },
+        ],
+        maxPduLength: 32768,
+      },
+    );
+    for (const side of [requestor, acceptorSide]) {
+      const n = side.negotiated;
+      expect([...n.contexts.values()].map((c) => [c.id, c.result, c.transferSyntax])).toEqual([
+        [1, 0, EXPLICIT_LE],
+        [3, 3, ''],
+        [5, 4, ''],
+      ]);
+      expect(n.callingAeTitle).toBe('MODALITY');
+      expect(n.peerImplementationClassUid).toBe(DICOMESH_IMPLEMENTATION_CLASS_UID);
+    }
+    expect(requestor.negotiated.peerMaxPduLength).toBe(65536);
+    expect(requestor.negotiated.localMaxPduLength).toBe(32768);
+    expect(acceptorSide.negotiated.peerMaxPduLength).toBe(32768);
+    expect(acceptorSide.negotiated.localMaxPduLength).toBe(65536);
+    await requestor.release();
+  });
+
+  it('negotiates SCP/SCU roles, the async window, extended negotiation and user identity', async () => {
+    const { requestor, acceptorSide } = await pair(
+      {
+        selectRole: (as, proposed) => (as === CT ? { scu: false, scp: proposed.scp } : proposed),
+        extendedNegotiation: (uid, info) => (uid === FIND ? Buffer.from([info[0] ?? 0, 0]) : undefined),
+        maxOperationsPerformed: 3,
+      },
+      {
+        presentationContexts: [
+          { abstractSyntax: CT, transferSyntaxes: [EXPLICIT_LE] },
+          { abstractSyntax: MR, transferSyntaxes: [EXPLICIT_LE] },
+          { abstractSyntax: FIND, transferSyntaxes: [EXPLICIT_LE] },
+          { abstractSyntax: VERIFICATION, transferSyntaxes: [EXPLICIT_LE] },
+        ],
+        roleSelection: [
+          { sopClassUid: CT, scu: true, scp: true },
+          { sopClassUid: MR, scu: true, scp: true },
+        ],
+        extendedNegotiation: [
+          { sopClassUid: FIND, info: Buffer.from([1, 1]) },
+          { sopClassUid: MR, info: Buffer.from([1]) },
+        ],
+        maxOperationsInvoked: 10,
+        userIdentity: { type: 2, primaryField: Buffer.from('alice'), secondaryField: Buffer.from('pw'), positiveResponseRequested: false },
+      },
+    );
+    for (const side of [requestor, acceptorSide]) {
+      const n = side.negotiated;
+      expect(n.contexts.get(1)).toMatchObject({ requestorIsScu: false, requestorIsScp: true, result: 0 });
+      expect(n.contexts.get(3)).toMatchObject({ requestorIsScu: true, requestorIsScp: true });
+      expect(n.contexts.get(7)).toMatchObject({ requestorIsScu: true, requestorIsScp: false });
+      expect(n.maxOperationsInvoked).toBe(3);
+      expect(n.maxOperationsPerformed).toBe(1);
+      expect([...n.extendedNegotiation]).toEqual([[FIND, Buffer.from([1, 0])]]);
+    }
+    expect(acceptorSide.negotiated.userIdentity).toEqual({
+      type: 2,
+      primaryField: Buffer.from('alice'),
+      secondaryField: Buffer.from('pw'),
+      positiveResponseRequested: false,
+    });
+    await requestor.release();
+  });
+
+  it('rejects a context whose roles are all refused (user rejection)', async () => {
+    const { requestor } = await pair(
+      { selectRole: () => ({ scu: false, scp: false }) },
+      {
+        presentationContexts: [{ abstractSyntax: CT, transferSyntaxes: [EXPLICIT_LE] }],
+        roleSelection: [{ sopClassUid: CT, scu: false, scp: true }],
+      },
+    );
+    expect(requestor.negotiated.contexts.get(1)!.result).toBe(1);
+    requestor.abort();
+  });
+
+  it('rejects a wrong called AE title with 1/1/7 (AssociationRejectedError names it)', async () => {
+    const acceptor = createAcceptor({ aeTitle: 'DICOMESH', transferSyntaxesFor: () => [IMPLICIT_LE], onAssociation: () => {} });
+    const { port } = await acceptor.listen(0, '127.0.0.1');
+    cleanups.push(() => acceptor.close());
+    const attempt = requestAssociation({
+      host: '127.0.0.1',
+      port,
+      callingAeTitle: 'MODALITY',
+      calledAeTitle: 'ELSEWHERE',
+      presentationContexts: [{ abstractSyntax: VERIFICATION, transferSyntaxes: [IMPLICIT_LE] }],
+    });
+    await expect(attempt).rejects.toBeInstanceOf(AssociationRejectedError);
+    await expect(attempt).rejects.toMatchObject({ result: 1, source: 1, reason: RejectReason.CalledAeTitleNotRecognized });
+    await expect(attempt).rejects.toThrow(/called-AE-title-not-recognized/);
+    await waitFor(() => acceptor.connectionCount === 0, 'closed');
+  });
+});
+
+describe('association behaviour over real sockets', () => {
+  it('release collision: both sides release at once and both complete', async () => {
+    const logger = memoryLogger();
+    const { requestor, acceptorSide, acceptor } = await pair({ logger }, { logger });
+    const ends: AssociationEnd[] = [];
+    requestor.on('end', (e) => ends.push(e));
+    acceptorSide.on('end', (e) => ends.push(e));
+    await Promise.all([requestor.release(), acceptorSide.release()]);
+    expect(ends.map((e) => e.reason)).toEqual(['released', 'released']);
+    const visited = logger.lines.filter((l) => l.msg === 'transition').map((l) => `${l.fields?.side}:${l.fields?.to}`);
+    for (const s of ['requestor:Sta9', 'requestor:Sta11', 'acceptor:Sta10', 'acceptor:Sta12']) expect(visited).toContain(s);
+    await waitFor(() => acceptor.connectionCount === 0, 'closed');
+  });
+
+  it('abort from the requestor: the acceptor sees aborted-by-peer with the source and reason', async () => {
+    const { requestor, acceptorSide, acceptor } = await pair({}, {});
+    const acceptorEnd = new Promise<AssociationEnd>((resolve) => acceptorSide.once('end', resolve));
+    const requestorEnd = new Promise<AssociationEnd>((resolve) => requestor.once('end', resolve));
+    requestor.abort();
+    expect(await acceptorEnd).toMatchObject({ reason: 'aborted-by-peer', abortSource: 0, abortReason: 0 });
+    expect(await requestorEnd).toMatchObject({ reason: 'aborted-by-us' });
+    await waitFor(() => acceptor.connectionCount === 0, 'closed');
+    expect(() => requestor.abort()).not.toThrow();
+    await expect(requestor.release()).rejects.toThrow(/Evt11 not allowed/);
+  });
+
+  it('sendPData waits for drain under backpressure; pauseInbound holds the peer back; data arrive in order', async () => {
+    const { requestor, acceptorSide } = await pair({ maxPduLength: 262144 }, {});
+    const received: PresentationDataValue[] = [];
+    acceptorSide.on('pdata', (pdvs) => received.push(...pdvs));
+    acceptorSide.pauseInbound();
+    const fragment = (i: number) => {
+      const data = Buffer.alloc(200_000, i % 251);
+      data.writeUInt32BE(i, 0);
+      return data;
+    };
+    const total = 100;
+    let resolved = 0;
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      sends.push(
+        requestor.sendPData([{ contextId: 1, isCommand: false, isLast: i === total - 1, data: fragment(i) }]).then(() => {
+          resolved++;
+        }),
+      );
+    }
+    // 20 MB cannot all be taken by the socket while the peer is paused: some sends stay pending.
+    await waitFor(() => resolved > 0, 'first sends resolve');
+    await new Promise((r) => setImmediate(r));
+    expect(resolved).toBeLessThan(total);
+    expect(received.length).toBeLessThan(total);
+    acceptorSide.resumeInbound();
+    await Promise.all(sends);
+    await waitFor(() => received.length === total, 'all PDVs received', 20_000);
+    expect(received.map((p) => p.data.readUInt32BE(0))).toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(received.every((p, i) => p.data.equals(fragment(i)))).toBe(true);
+    await requestor.release();
+  });
+
+  it('rejects P-DATA with an even context ID without sending anything', async () => {
+    const { requestor } = await pair({}, {});
+    await expect(requestor.sendPData([{ contextId: 2, isCommand: true, isLast: true, data: Buffer.alloc(1) }])).rejects.toThrow(
+      /context ID 2/,
+    );
+    await requestor.release();
+  });
+});
