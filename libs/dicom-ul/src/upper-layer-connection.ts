@@ -102,13 +102,9 @@ export class UpperLayerConnection
     return this.negotiatedValue;
   }
 
-  get remoteAddress(): string {
-    return this.socket?.remoteAddress ?? '';
-  }
-
-  get remotePort(): number {
-    return this.socket?.remotePort ?? 0;
-  }
+  /** Captured when the transport connects (a closed socket forgets its peer). */
+  remoteAddress = '';
+  remotePort = 0;
 
   get ended(): boolean {
     return this.endValue !== undefined;
@@ -186,12 +182,22 @@ export class UpperLayerConnection
   /** Abort if anything is open and close the socket (acceptor shutdown). */
   shutdown(): void {
     if (this.machine.allows('Evt15')) this.abort(AbortSource.ServiceUser, AbortReason.NotSpecified);
+    const socket = this.socket;
+    if (!socket || this.closed) return;
+    // Flush what is queued (the A-ABORT), then close without waiting for the peer.
+    socket.end(() => socket.destroy());
     this.closeTransport();
   }
 
   private bindSocket(socket: Socket): void {
     this.socket = socket;
     socket.setNoDelay(true);
+    const remember = () => {
+      this.remoteAddress = socket.remoteAddress ?? '';
+      this.remotePort = socket.remotePort ?? 0;
+    };
+    if (socket.remoteAddress) remember();
+    else socket.once('connect', remember);
     socket.on('data', (chunk: Buffer) => {
       try {
         this.decoder.push(chunk);

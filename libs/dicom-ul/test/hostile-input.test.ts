@@ -244,6 +244,31 @@ describe('hostile input against the acceptor', () => {
     await waitFor(() => client.closed(), 'closed by ARTIM', ARTIM_MS + 3000);
   });
 
+  it('100 randomly mutated A-ASSOCIATE-RQs: every connection ends, the acceptor keeps serving', async () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const clients = [];
+    for (let i = 0; i < 100; i++) {
+      const bytes = Buffer.from(RQ);
+      for (let f = 0; f < 1 + Math.floor(rnd() * 3); f++)
+        bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256);
+      const client = await rawConnect(port);
+      client.socket.write(bytes);
+      clients.push(client);
+    }
+    await healthyEcho();
+    // Whatever each got (AC, RJ, A-ABORT or nothing), the acceptor closes each connection by itself: an
+    // association that was accepted is closed by ARTIM only after we release or abort, so abort those.
+    for (const c of clients) {
+      if (c.received()[0] === PduType.AssociateAc) c.socket.write(abortPdu(0, 0));
+    }
+    await waitFor(() => clients.every((c) => c.closed()), 'all mutated connections closed', ARTIM_MS + 5000);
+    await waitFor(() => acceptor.connectionCount === 0, 'connectionCount back to 0');
+  });
+
   it('200 idle connections are closed by ARTIM while a good association works', async () => {
     const clients = await Promise.all(Array.from({ length: 200 }, () => rawConnect(port)));
     await waitFor(() => acceptor.connectionCount >= 200, '200 connections');

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { type AddressInfo, createServer } from 'node:net';
 import {
   type AcceptorOptions,
   type Association,
+  AssociationAbortedError,
   type AssociationEnd,
   AssociationRejectedError,
   createAcceptor,
@@ -11,6 +12,7 @@ import {
   type RequestOptions,
   requestAssociation,
 } from '@dicomesh/dicom-ul';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EXPLICIT_LE, IMPLICIT_LE, memoryLogger, VERIFICATION, waitFor } from './helpers.js';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -27,7 +29,8 @@ async function pair(acceptorOptions: Partial<AcceptorOptions>, requestOptions: P
   const accepted: Association[] = [];
   const acceptor = createAcceptor({
     aeTitle: 'DICOMESH',
-    transferSyntaxesFor: (as) => (as === CT || as === MR || as === VERIFICATION || as === FIND ? [EXPLICIT_LE, IMPLICIT_LE] : undefined),
+    transferSyntaxesFor: (as) =>
+      as === CT || as === MR || as === VERIFICATION || as === FIND ? [EXPLICIT_LE, IMPLICIT_LE] : undefined,
     artimTimeoutMs: 1000,
     onAssociation: (a) => accepted.push(a),
     ...acceptorOptions,
@@ -99,7 +102,12 @@ describe('negotiation between our requestor and our acceptor', () => {
           { sopClassUid: MR, info: Buffer.from([1]) },
         ],
         maxOperationsInvoked: 10,
-        userIdentity: { type: 2, primaryField: Buffer.from('alice'), secondaryField: Buffer.from('pw'), positiveResponseRequested: false },
+        userIdentity: {
+          type: 2,
+          primaryField: Buffer.from('alice'),
+          secondaryField: Buffer.from('pw'),
+          positiveResponseRequested: false,
+        },
       },
     );
     for (const side of [requestor, acceptorSide]) {
@@ -133,7 +141,11 @@ describe('negotiation between our requestor and our acceptor', () => {
   });
 
   it('rejects a wrong called AE title with 1/1/7 (AssociationRejectedError names it)', async () => {
-    const acceptor = createAcceptor({ aeTitle: 'DICOMESH', transferSyntaxesFor: () => [IMPLICIT_LE], onAssociation: () => {} });
+    const acceptor = createAcceptor({
+      aeTitle: 'DICOMESH',
+      transferSyntaxesFor: () => [IMPLICIT_LE],
+      onAssociation: () => {},
+    });
     const { port } = await acceptor.listen(0, '127.0.0.1');
     cleanups.push(() => acceptor.close());
     const attempt = requestAssociation({
@@ -144,7 +156,11 @@ describe('negotiation between our requestor and our acceptor', () => {
       presentationContexts: [{ abstractSyntax: VERIFICATION, transferSyntaxes: [IMPLICIT_LE] }],
     });
     await expect(attempt).rejects.toBeInstanceOf(AssociationRejectedError);
-    await expect(attempt).rejects.toMatchObject({ result: 1, source: 1, reason: RejectReason.CalledAeTitleNotRecognized });
+    await expect(attempt).rejects.toMatchObject({
+      result: 1,
+      source: 1,
+      reason: RejectReason.CalledAeTitleNotRecognized,
+    });
     await expect(attempt).rejects.toThrow(/called-AE-title-not-recognized/);
     await waitFor(() => acceptor.connectionCount === 0, 'closed');
   });
@@ -159,8 +175,11 @@ describe('association behaviour over real sockets', () => {
     acceptorSide.on('end', (e) => ends.push(e));
     await Promise.all([requestor.release(), acceptorSide.release()]);
     expect(ends.map((e) => e.reason)).toEqual(['released', 'released']);
-    const visited = logger.lines.filter((l) => l.msg === 'transition').map((l) => `${l.fields?.side}:${l.fields?.to}`);
-    for (const s of ['requestor:Sta9', 'requestor:Sta11', 'acceptor:Sta10', 'acceptor:Sta12']) expect(visited).toContain(s);
+    const visited = logger.lines
+      .filter((l) => l.msg === 'transition')
+      .map((l) => `${l.fields?.side}:${l.fields?.to}`);
+    for (const s of ['requestor:Sta9', 'requestor:Sta11', 'acceptor:Sta10', 'acceptor:Sta12'])
+      expect(visited).toContain(s);
     await waitFor(() => acceptor.connectionCount === 0, 'closed');
   });
 
@@ -191,9 +210,11 @@ describe('association behaviour over real sockets', () => {
     const sends: Promise<void>[] = [];
     for (let i = 0; i < total; i++) {
       sends.push(
-        requestor.sendPData([{ contextId: 1, isCommand: false, isLast: i === total - 1, data: fragment(i) }]).then(() => {
-          resolved++;
-        }),
+        requestor
+          .sendPData([{ contextId: 1, isCommand: false, isLast: i === total - 1, data: fragment(i) }])
+          .then(() => {
+            resolved++;
+          }),
       );
     }
     // 20 MB cannot all be taken by the socket while the peer is paused: some sends stay pending.
@@ -211,9 +232,50 @@ describe('association behaviour over real sockets', () => {
 
   it('rejects P-DATA with an even context ID without sending anything', async () => {
     const { requestor } = await pair({}, {});
-    await expect(requestor.sendPData([{ contextId: 2, isCommand: true, isLast: true, data: Buffer.alloc(1) }])).rejects.toThrow(
-      /context ID 2/,
-    );
+    await expect(
+      requestor.sendPData([{ contextId: 2, isCommand: true, isLast: true, data: Buffer.alloc(1) }]),
+    ).rejects.toThrow(/context ID 2/);
     await requestor.release();
+  });
+
+  it('acceptor close() aborts open associations and resolves once every connection is gone', async () => {
+    const { requestor, acceptorSide, acceptor } = await pair({}, {});
+    expect(acceptorSide.remoteAddress).toBe('127.0.0.1');
+    expect(requestor.remotePort).toBeGreaterThan(0);
+    const requestorEnd = new Promise<AssociationEnd>((resolve) => requestor.once('end', resolve));
+    await acceptor.close();
+    expect(acceptor.connectionCount).toBe(0);
+    expect(acceptor.associationCount).toBe(0);
+    expect(await requestorEnd).toMatchObject({ reason: 'aborted-by-peer', abortSource: 0 });
+  });
+
+  it('requestor: no A-ASSOCIATE-AC within acseTimeoutMs ends in A-ABORT and AssociationAbortedError', async () => {
+    const received: Buffer[] = [];
+    let peerClosed = false;
+    const silent = createServer((s) => {
+      s.on('data', (d) => received.push(d));
+      s.on('close', () => {
+        peerClosed = true;
+      });
+    });
+    const port = await new Promise<number>((resolve) =>
+      silent.listen(0, '127.0.0.1', () => resolve((silent.address() as AddressInfo).port)),
+    );
+    cleanups.push(() => new Promise((resolve) => silent.close(() => resolve())));
+    const attempt = requestAssociation({
+      host: '127.0.0.1',
+      port,
+      callingAeTitle: 'MODALITY',
+      calledAeTitle: 'SILENT',
+      presentationContexts: [{ abstractSyntax: VERIFICATION, transferSyntaxes: [IMPLICIT_LE] }],
+      acseTimeoutMs: 100,
+      artimTimeoutMs: 200,
+    });
+    await expect(attempt).rejects.toBeInstanceOf(AssociationAbortedError);
+    await expect(attempt).rejects.toThrow(/no A-ASSOCIATE-AC\/RJ within 100 ms/);
+    await waitFor(() => peerClosed, 'requestor closes after ARTIM');
+    const bytes = Buffer.concat(received);
+    expect(bytes[0]).toBe(1);
+    expect(bytes.subarray(bytes.length - 10)).toEqual(Buffer.from([7, 0, 0, 0, 0, 4, 0, 0, 0, 0]));
   });
 });

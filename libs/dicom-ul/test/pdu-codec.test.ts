@@ -467,3 +467,27 @@ describe('PduStreamDecoder limits', () => {
     ]);
   });
 });
+
+describe('decoder robustness', () => {
+  it('never throws on mutated golden PDUs: every input ends in a PDU or one error', () => {
+    const rnd = prng(42);
+    const inputs = golden.pdus.map((p) => readFileSync(new URL(p.file, goldenDir)));
+    let pdus = 0;
+    let errors = 0;
+    for (let i = 0; i < 3000; i++) {
+      const original = inputs[i % inputs.length]!;
+      const bytes = Buffer.from(original);
+      const flips = 1 + Math.floor(rnd() * 4);
+      for (let f = 0; f < flips; f++) bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256);
+      const cut = rnd() < 0.2 ? bytes.subarray(0, Math.floor(rnd() * bytes.length)) : bytes;
+      const result = stream(cut, () => 1 + Math.floor(rnd() * 64));
+      expect(result.errors.length).toBeLessThanOrEqual(1);
+      pdus += result.pdus.length;
+      errors += result.errors.length;
+      for (const e of result.errors) expect(e).toBeInstanceOf(PduDecodeError);
+    }
+    // Both outcomes occur: the mutations are neither all harmless nor all fatal.
+    expect(pdus).toBeGreaterThan(100);
+    expect(errors).toBeGreaterThan(100);
+  });
+});
