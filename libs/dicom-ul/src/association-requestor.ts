@@ -98,6 +98,8 @@ export function requestAssociation(options: RequestOptions): Promise<Association
   const acseTimeoutMs = options.acseTimeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     let settled = false;
+    /** Set when we abort the attempt ourselves, to say why (connect or ACSE timeout). */
+    let failure: Error | undefined;
     let timer: NodeJS.Timeout | undefined;
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -148,7 +150,6 @@ export function requestAssociation(options: RequestOptions): Promise<Association
           ),
         ),
     });
-    let failure: Error | undefined;
     connection.start();
   });
 }

@@ -128,6 +128,13 @@ export class UpperLayerConnection
       }
     }
     if (pdvs.length === 0) return Promise.reject(new RangeError('sendPData: no presentation data values'));
+    const length = pdvs.reduce((n, pdv) => n + 6 + pdv.data.length, 0);
+    const peerMax = this.negotiatedValue?.peerMaxPduLength ?? 0;
+    if (peerMax > 0 && length > peerMax) {
+      return Promise.reject(
+        new RangeError(`sendPData: P-DATA-TF length ${length} over the peer's maximum ${peerMax}`),
+      );
+    }
     return new Promise((resolve, reject) => {
       this.dispatch({
         name: 'Evt9',
@@ -358,6 +365,10 @@ export class UpperLayerConnection
   closeTransport(): void {
     const socket = this.socket;
     if (!socket || this.closed) return;
+    if (socket.connecting) {
+      socket.destroy();
+      return;
+    }
     socket.end();
     // A peer that never closes its side: give it ARTIM, then destroy.
     if (!this.destroyTimer) {
@@ -375,7 +386,7 @@ export class UpperLayerConnection
   }
 
   providerRejection(rq: AssociateRqPdu): AssociateRjPdu | undefined {
-    this.rq = rq;
+    this.rq = rq; // the first look at the RQ: keep it for logs and negotiation
     if ((rq.protocolVersion & 1) === 0) {
       return {
         type: PduType.AssociateRj,

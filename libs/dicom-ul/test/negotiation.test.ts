@@ -230,6 +230,18 @@ describe('association behaviour over real sockets', () => {
     await requestor.release();
   });
 
+  it("rejects P-DATA over the peer's maximum length without sending anything", async () => {
+    const { requestor, acceptorSide } = await pair({ maxPduLength: 1000 }, {});
+    let received = 0;
+    acceptorSide.on('pdata', () => received++);
+    await expect(
+      requestor.sendPData([{ contextId: 1, isCommand: false, isLast: true, data: Buffer.alloc(995) }]),
+    ).rejects.toThrow("P-DATA-TF length 1001 over the peer's maximum 1000");
+    await requestor.sendPData([{ contextId: 1, isCommand: false, isLast: true, data: Buffer.alloc(994) }]);
+    await waitFor(() => received === 1, 'the PDU within the limit');
+    await requestor.release();
+  });
+
   it('rejects P-DATA with an even context ID without sending anything', async () => {
     const { requestor } = await pair({}, {});
     await expect(
