@@ -1,0 +1,16 @@
+/** `dicomesh echo`: C-ECHO, like DCMTK's echoscu. */
+import { connectScu, verificationContext } from '@dicomesh/dimse';
+import type { ScuArgs } from './scu-args.js';
+import { statusText, succeeded } from './status-text.js';
+import { emit } from './tool-output.js';
+
+export async function echoTool(args: ScuArgs): Promise<number> {
+  const client = await connectScu({ ...args, contexts: [verificationContext()] });
+  try {
+    const status = await client.echo();
+    emit('echo', { status, text: statusText(status) });
+    return succeeded(status) ? 0 : 1;
+  } finally {
+    await client.association.release();
+  }
+}

@@ -1,0 +1,104 @@
+/** `dicomesh move` and `dicomesh get`: C-MOVE to `-aem`, C-GET into `-od`; progress as JSON lines. */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeIdentifier, isValidUid } from '@dicomesh/dicom';
+import {
+  type CStoreHandler,
+  connectScu,
+  queryRetrieveContexts,
+  type RetrieveOperation,
+  STORAGE_SOP_CLASSES,
+  storageScpRoles,
+} from '@dicomesh/dimse';
+import { identifierFromKeys } from './identifier-keys.js';
+import { writePart10 } from './part10-file.js';
+import { type ScuArgs, UsageError } from './scu-args.js';
+import { statusText, succeeded } from './status-text.js';
+import { emit } from './tool-output.js';
+
+/** Storage SOP classes offered for C-GET (with the 6 Q/R contexts, within the 128-context limit). */
+const GET_STORAGE_CLASSES = STORAGE_SOP_CLASSES.slice(0, 120);
+/** Transfer syntaxes accepted for C-GET sub-operations: uncompressed, deflate, and the common compressed ones. */
+const GET_TRANSFER_SYNTAXES = [
+  '1.2.840.10008.1.2.1',
+  '1.2.840.10008.1.2',
+  '1.2.840.10008.1.2.2',
+  '1.2.840.10008.1.2.1.99',
+  '1.2.840.10008.1.2.5',
+  '1.2.840.10008.1.2.4.50',
+  '1.2.840.10008.1.2.4.51',
+  '1.2.840.10008.1.2.4.57',
+  '1.2.840.10008.1.2.4.70',
+  '1.2.840.10008.1.2.4.80',
+  '1.2.840.10008.1.2.4.81',
+  '1.2.840.10008.1.2.4.90',
+  '1.2.840.10008.1.2.4.91',
+];
+
+async function follow(op: RetrieveOperation, args: ScuArgs, command: string): Promise<number> {
+  let pending = 0;
+  for await (const counts of op) {
+    pending++;
+    emit('progress', { ...counts });
+    if (args.cancelAfter !== undefined && pending === args.cancelAfter) await op.cancel();
+  }
+  const result = await op.result;
+  emit(command, {
+    status: result.status,
+    text: statusText(result.status),
+    ...result.counts,
+    failedSopInstanceUids: result.failedSopInstanceUids,
+  });
+  return succeeded(result.status) || result.status === 0xfe00 ? 0 : 1;
+}
+
+export async function moveTool(args: ScuArgs): Promise<number> {
+  if (!args.moveDestination) throw new UsageError('move needs -aem DESTINATION');
+  const identifier = identifierFromKeys(args.keys);
+  const client = await connectScu({ ...args, contexts: queryRetrieveContexts() });
+  try {
+    const op = await client.move(args.model, args.moveDestination, (ts) =>
+      Buffer.from(encodeIdentifier(identifier, ts)),
+    );
+    return await follow(op, args, 'move');
+  } finally {
+    await client.association.release();
+  }
+}
+
+export async function getTool(args: ScuArgs): Promise<number> {
+  const identifier = identifierFromKeys(args.keys);
+  await mkdir(args.outputDirectory, { recursive: true });
+  const client = await connectScu({
+    ...args,
+    contexts: [
+      ...queryRetrieveContexts(),
+      ...GET_STORAGE_CLASSES.map((abstractSyntax) => ({
+        abstractSyntax,
+        transferSyntaxes: GET_TRANSFER_SYNTAXES,
+      })),
+    ],
+    roles: storageScpRoles(GET_STORAGE_CLASSES),
+  });
+  const onStore: CStoreHandler = async (rq) => {
+    if (!isValidUid(rq.affectedSopInstanceUid)) {
+      rq.dataset.resume();
+      return { status: 0xa900, errorComment: 'invalid SOP Instance UID' };
+    }
+    await writePart10(join(args.outputDirectory, `${rq.affectedSopInstanceUid}.dcm`), {
+      sopClassUid: rq.affectedSopClassUid,
+      sopInstanceUid: rq.affectedSopInstanceUid,
+      transferSyntaxUid: rq.transferSyntaxUid,
+      sourceAeTitle: client.association.negotiated.calledAeTitle,
+      dataSet: rq.dataset,
+    });
+    emit('received', { sopInstanceUid: rq.affectedSopInstanceUid, transferSyntaxUid: rq.transferSyntaxUid });
+    return { status: 0 };
+  };
+  try {
+    const op = await client.get(args.model, (ts) => Buffer.from(encodeIdentifier(identifier, ts)), onStore);
+    return await follow(op, args, 'get');
+  } finally {
+    await client.association.release();
+  }
+}

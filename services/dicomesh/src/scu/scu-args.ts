@@ -1,0 +1,94 @@
+/**
+ * DCMTK-like arguments of the SCU tools: `[options] HOST PORT [FILE...]` with `-aet`, `-aec`, `-aem`,
+ * `-k KEY=VALUE` (repeatable), `-P`/`-S` (patient or study root), `-od DIR`, `--cancel-after N`.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface ScuArgs {
+  readonly host: string;
+  readonly port: number;
+  readonly callingAeTitle: string;
+  readonly calledAeTitle: string;
+  readonly moveDestination?: string;
+  readonly model: 'patient' | 'study';
+  /** `-k` keys in order: keyword or `gggg,eeee`, and the value ('' for a return key). */
+  readonly keys: ReadonlyArray<readonly [string, string]>;
+  readonly outputDirectory: string;
+  /** Send C-CANCEL after this many pending responses. */
+  readonly cancelAfter?: number;
+  readonly files: readonly string[];
+}
+
+const DEFAULT_CALLING_AE = 'DICOMESH-SCU';
+const DEFAULT_CALLED_AE = 'ANY-SCP';
+
+export function parseScuArgs(argv: readonly string[]): ScuArgs {
+  const positional: string[] = [];
+  const keys: Array<[string, string]> = [];
+  let callingAeTitle = DEFAULT_CALLING_AE;
+  let calledAeTitle = DEFAULT_CALLED_AE;
+  let moveDestination: string | undefined;
+  let model: 'patient' | 'study' = 'study';
+  let outputDirectory = '.';
+  let cancelAfter: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const value = (): string => {
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    switch (arg) {
+      case '-aet':
+        callingAeTitle = value();
+        break;
+      case '-aec':
+        calledAeTitle = value();
+        break;
+      case '-aem':
+        moveDestination = value();
+        break;
+      case '-k': {
+        const key = value();
+        const eq = key.indexOf('=');
+        keys.push(eq < 0 ? [key, ''] : [key.slice(0, eq), key.slice(eq + 1)]);
+        break;
+      }
+      case '-P':
+        model = 'patient';
+        break;
+      case '-S':
+        model = 'study';
+        break;
+      case '-od':
+        outputDirectory = value();
+        break;
+      case '--cancel-after':
+        cancelAfter = Number.parseInt(value(), 10);
+        if (!Number.isInteger(cancelAfter) || cancelAfter < 0)
+          throw new UsageError('--cancel-after needs a count');
+        break;
+      default:
+        if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown option ${arg}`);
+        positional.push(arg);
+    }
+  }
+  const [host, portText, ...files] = positional;
+  if (host === undefined || portText === undefined) throw new UsageError('HOST and PORT are required');
+  const port = Number.parseInt(portText, 10);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(`invalid port ${portText}`);
+  return {
+    host,
+    port,
+    callingAeTitle,
+    calledAeTitle,
+    ...(moveDestination === undefined ? {} : { moveDestination }),
+    model,
+    keys,
+    outputDirectory,
+    ...(cancelAfter === undefined ? {} : { cancelAfter }),
+    files,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * One accepted association: its span and log fields, the SCP dispatcher with the gateway's handlers,
+ * and the metrics of its life.
+ */
+import type { Association } from '@dicomesh/dicom-ul';
+import { createDimseScp } from '@dicomesh/dimse';
+import type { Logger } from '@dicomesh/telemetry';
+import { SpanKind, type Tracer } from '@opentelemetry/api';
+import type { Backends } from './backends.js';
+import { echoHandler } from './echo-handler.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+
+export interface SessionDeps {
+  readonly backends: Backends;
+  readonly tracer: Tracer;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+}
+
+export function startAssociationSession(association: Association, deps: SessionDeps): void {
+  const { callingAeTitle, calledAeTitle } = association.negotiated;
+  const logger = deps.logger.child({ associationId: association.id, callingAe: callingAeTitle });
+  const span = deps.tracer.startSpan('dicom association', {
+    kind: SpanKind.SERVER,
+    attributes: {
+      'dicom.association.id': association.id,
+      'dicom.calling_ae': callingAeTitle,
+      'dicom.called_ae': calledAeTitle,
+      'dicom.remote_address': association.remoteAddress,
+    },
+  });
+  const scopeDeps = {
+    tracer: deps.tracer,
+    metrics: deps.metrics,
+    associationLink: { context: span.spanContext() },
+  };
+  createDimseScp(association, {
+    handlers: { cEcho: echoHandler(deps.backends, scopeDeps) },
+    logger,
+  });
+  deps.metrics.associationsOpen.inc({ calling_ae: callingAeTitle });
+  logger.info('association opened', {
+    calledAe: calledAeTitle,
+    remote: `${association.remoteAddress}:${association.remotePort}`,
+    contexts: association.negotiated.contexts.size,
+    peerMaxPduLength: association.negotiated.peerMaxPduLength,
+  });
+  association.once('end', (end) => {
+    deps.metrics.associationsOpen.dec({ calling_ae: callingAeTitle });
+    deps.metrics.associationsTotal.inc({ outcome: end.reason });
+    span.setAttribute('dicom.association.end', end.reason);
+    span.end();
+    logger.info('association ended', {
+      reason: end.reason,
+      ...(end.abortSource === undefined
+        ? {}
+        : { abortSource: end.abortSource, abortReason: end.abortReason }),
+      ...(end.error ? { error: end.error.message } : {}),
+    });
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * The gateway: a DICOM listener whose associations are served by the backends over gRPC.
+ * `drain()` answers new associations with a transient A-ASSOCIATE-RJ while open ones finish.
+ */
+import { type AssociationAcceptor, createAcceptor, type UlLogger } from '@dicomesh/dicom-ul';
+import { createLogger, type Logger } from '@dicomesh/telemetry';
+import { type Tracer, trace } from '@opentelemetry/api';
+import { startAssociationSession } from './association-session.js';
+import type { Backends } from './backends.js';
+import { type GatewayMetrics, gatewayMetrics } from './gateway-metrics.js';
+import { transferSyntaxesFor } from './presentation-policy.js';
+
+export interface GatewayOptions {
+  readonly aeTitle: string;
+  readonly host: string;
+  /** 0: any free port. */
+  readonly port: number;
+  /** Calling AE titles accepted; undefined: any. */
+  readonly allowedCallingAeTitles?: readonly string[];
+  readonly maxPduLength: number;
+  readonly artimTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxAssociations: number;
+  readonly backends: Backends;
+  readonly tracer?: Tracer;
+  readonly logger?: Logger;
+  readonly metrics?: GatewayMetrics;
+}
+
+export interface Gateway {
+  /** The DICOM port actually listened on. */
+  readonly port: number;
+  readonly acceptor: AssociationAcceptor;
+  /** New associations are rejected transiently; resolves when the open ones have ended or `graceMs` passed. */
+  drain(graceMs: number): Promise<void>;
+  /** Stops listening, aborts what is open, closes the backend clients. */
+  close(): Promise<void>;
+}
+
+/** The Upper Layer logs through the service's structured logger. */
+function ulLogger(logger: Logger): UlLogger {
+  return { log: (level, msg, fields) => logger[level](msg, fields) };
+}
+
+const DRAIN_POLL_MS = 100;
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const logger = options.logger ?? createLogger('gateway');
+  const deps = {
+    backends: options.backends,
+    tracer: options.tracer ?? trace.getTracer('@dicomesh/gateway'),
+    metrics: options.metrics ?? gatewayMetrics(),
+    logger,
+  };
+  const acceptor = createAcceptor({
+    aeTitle: options.aeTitle,
+    ...(options.allowedCallingAeTitles ? { allowedCallingAeTitles: options.allowedCallingAeTitles } : {}),
+    transferSyntaxesFor,
+    maxPduLength: options.maxPduLength,
+    artimTimeoutMs: options.artimTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxAssociations: options.maxAssociations,
+    logger: ulLogger(createLogger('dicom-ul')),
+    onAssociation: (association) => startAssociationSession(association, deps),
+  });
+  const address = await acceptor.listen(options.port, options.host);
+  logger.info('gateway listening', { host: options.host, port: address.port, aeTitle: options.aeTitle });
+
+  return {
+    port: address.port,
+    acceptor,
+    async drain(graceMs) {
+      acceptor.drain();
+      logger.info('draining', { open: acceptor.associationCount, graceMs });
+      const deadline = Date.now() + graceMs;
+      while (acceptor.associationCount > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      }
+    },
+    async close() {
+      await acceptor.close();
+      options.backends.close();
+      logger.info('gateway stopped', { port: address.port });
+    },
+  };
+}

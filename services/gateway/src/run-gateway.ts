@@ -1,0 +1,62 @@
+/**
+ * The gateway as its own process: config (failing fast on every bad variable), telemetry first, the
+ * DICOM listener and its health, and on SIGTERM: NOT_SERVING, drain, exit.
+ */
+import { ConfigError, type GatewayConfig, readGatewayConfig } from '@dicomesh/config';
+import { configureLogging, createLogger, serveMetrics, startTelemetry } from '@dicomesh/telemetry';
+import { connectBackends } from './backends.js';
+import { startGateway } from './gateway.js';
+import { startHealthServer } from './health-server.js';
+
+/** How long open associations may go on after SIGTERM (the chart's terminationGracePeriodSeconds is longer). */
+const DRAIN_GRACE_MS = 25_000;
+
+export async function runGateway(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = readGatewayConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createLogger('gateway').error(error.message, { issues: error.issues });
+    process.exit(2);
+  }
+  configureLogging({ level: config.logLevel, debugModules: config.debugModules });
+  const telemetry = startTelemetry({ serviceName: 'dicomesh-gateway', exporter: config.tracesExporter });
+  const logger = createLogger('gateway');
+
+  const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
+  const health = await startHealthServer(config.dicomHost, config.grpcPort);
+  const gateway = await startGateway({
+    aeTitle: config.aeTitle,
+    host: config.dicomHost,
+    port: config.dicomPort,
+    ...(config.allowedCallingAeTitles ? { allowedCallingAeTitles: config.allowedCallingAeTitles } : {}),
+    maxPduLength: config.maxPduLength,
+    artimTimeoutMs: config.artimTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxAssociations: config.maxAssociations,
+    backends: connectBackends({ verificationUrl: config.verificationUrl, deadlineMs: config.dimseTimeoutMs }),
+    tracer: telemetry.tracer('@dicomesh/gateway'),
+    logger,
+  });
+  health.setServing(true);
+
+  const shutdown = async (signal: string) => {
+    logger.info('shutting down', { signal });
+    health.setServing(false);
+    await gateway.drain(DRAIN_GRACE_MS);
+    await gateway.close();
+    await health.close();
+    await metrics?.close();
+    await telemetry.shutdown();
+    process.exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      shutdown(signal).catch((error: unknown) => {
+        logger.error('shutdown failed', { error: String(error) });
+        process.exit(1);
+      });
+    });
+  }
+}
