@@ -15,6 +15,7 @@ export interface DataSetEncoding {
 /** A data element's header as read, with its position in the stream. */
 export interface ElementHeader {
   readonly tag: Tag;
+  /** The VR: as written (explicit VR), else from the dictionary; an explicit UN of a known tag becomes its dictionary VR. */
   readonly vr: Vr;
   /** Value length in bytes, or UNDEFINED_LENGTH. */
   readonly length: number;
@@ -24,7 +25,10 @@ export interface ElementHeader {
   readonly valueOffset: number;
   /** Nesting depth: 0 for the top-level data set, 1 inside an item of a top-level sequence... */
   readonly depth: number;
-  /** Byte order of the value (a UN sequence's content is always little endian). */
+  /**
+   * Byte order of the value (a UN sequence's content and a UN value read as its dictionary VR are
+   * always little endian).
+   */
   readonly littleEndian: boolean;
 }
 
@@ -92,6 +96,7 @@ export class ElementReader {
   readonly #capture: (element: ElementHeader) => boolean;
   readonly #maxCapture: number;
   #stopped = false;
+  #vrMismatch = false;
 
   constructor(encoding: DataSetEncoding, options: ElementReaderOptions = {}) {
     this.#encoding = encoding;
@@ -103,6 +108,15 @@ export class ElementReader {
   /** True once a Stop event was emitted; later chunks are ignored. */
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  /**
+   * True when the first element showed the data set uses the other VR encoding than its transfer
+   * syntax says (some toolkits write implicit VR under an explicit syntax); the reader then followed
+   * the data, as pydicom does.
+   */
+  get vrMismatch(): boolean {
+    return this.#vrMismatch;
   }
 
   /** Absolute offset up to which the input has been consumed. */
@@ -208,6 +222,8 @@ export class ElementReader {
         return;
       }
 
+      if (offset === 0 && this.#stack.length === 0) this.#checkFirstElementVr(buf);
+
       let vr: Vr;
       let length: number;
       let headerLength: number;
@@ -234,6 +250,20 @@ export class ElementReader {
         vr = implicitVr(t, length);
       }
 
+      // An explicit UN whose tag the dictionary knows (a standard attribute that passed through a
+      // node that did not know it) is read as its real VR, as pydicom and dcmjs do; its value bytes
+      // are those of Implicit VR Little Endian (PS3.5 6.2.2).
+      let valueLittleEndian = le;
+      let unSequence = false;
+      if (vr === 'UN' && this.#encoding.explicitVr && length !== UNDEFINED_LENGTH) {
+        const known = lookupElement(t)?.vr;
+        if (known && known !== 'UN') {
+          vr = known;
+          valueLittleEndian = true;
+          unSequence = known === 'SQ';
+        }
+      }
+
       const element: ElementHeader = {
         tag: t,
         vr,
@@ -241,7 +271,7 @@ export class ElementReader {
         offset,
         valueOffset: offset + headerLength,
         depth: this.#depth(),
-        littleEndian: le,
+        littleEndian: valueLittleEndian,
       };
 
       if (length === UNDEFINED_LENGTH) {
@@ -264,6 +294,7 @@ export class ElementReader {
         this.#consume(headerLength);
         events.push({ kind: ElementEventKind.Element, element, value: undefined, opensSequence: true });
         this.#stack.push({ kind: 'sequence', end: element.valueOffset + length, outer: this.#encoding });
+        if (unSequence) this.#encoding = { explicitVr: false, littleEndian: true };
         continue;
       }
 
@@ -278,6 +309,15 @@ export class ElementReader {
       events.push({ kind: ElementEventKind.Element, element, value: undefined, opensSequence: false });
       this.#skipBytes(headerLength + length);
       if (this.#skip > 0) break;
+    }
+  }
+
+  /** The first element's bytes 4-5 tell explicit VR (two upper-case letters of a VR) from implicit. */
+  #checkFirstElementVr(buf: Uint8Array): void {
+    const looksExplicit = isVr(String.fromCharCode(buf[4]!, buf[5]!));
+    if (looksExplicit !== this.#encoding.explicitVr) {
+      this.#encoding = { ...this.#encoding, explicitVr: looksExplicit };
+      this.#vrMismatch = true;
     }
   }
 
