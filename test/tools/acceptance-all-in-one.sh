@@ -17,7 +17,7 @@ cat > "$work/ae.yaml" <<YAML
   port: $dest_port
 YAML
 
-DICOMESH_DICOM_PORT=$port DICOMESH_DATA_DIR=$work/data DICOMESH_AE_FILE=$work/ae.yaml \
+DICOMESH_DICOM_PORT=$port DICOMESH_GRPC_PORT=0 DICOMESH_METRICS_PORT=0 DICOMESH_DATA_DIR=$work/data DICOMESH_AE_FILE=$work/ae.yaml \
   setsid make -s run >"$work/dicomesh.log" 2>&1 &
 pid=$!  # setsid makes it a process group leader: the whole group (make and node) is stopped together
 stop() {
