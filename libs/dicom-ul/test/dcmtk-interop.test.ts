@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type Association,
   type AssociationAcceptor,
@@ -12,11 +15,14 @@ import {
   answerEchoes,
   cEchoRq,
   commandFields,
+  commandUids,
+  cStoreRsp,
   EXPLICIT_LE,
   freePort,
   IMPLICIT_LE,
   memoryLogger,
   runTool,
+  secondaryCapture,
   startStorescp,
   VERIFICATION,
   waitFor,
@@ -159,6 +165,67 @@ describe('acceptor against DCMTK echoscu', () => {
     ]);
     expect(await drained.exited).not.toBe(0);
     expect(drained.output()).toMatch(/Temporary Congestion/i);
+  });
+});
+
+describe('acceptor against DCMTK storescu (real data set fragmentation)', () => {
+  it('receives a 2 MiB object in 16 KiB P-DATA-TF PDUs, answers C-STORE-RSP, and storescu succeeds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dicom-ul-storescu-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const files = [1, 2, 3].map((i) => {
+      const file = join(dir, `sc${i}.dcm`);
+      writeFileSync(file, secondaryCapture(`1.2.826.0.1.3680043.10.1585.99.10.${i}`, 1024, 1024));
+      return file;
+    });
+    const commands: Buffer[] = [];
+    const datasets = new Map<string, number>();
+    let pdus = 0;
+    const { acceptor, port, ends } = await startAcceptor({
+      maxPduLength: 16384,
+      transferSyntaxesFor: () => [EXPLICIT_LE, IMPLICIT_LE],
+      onAssociation: (a) => {
+        a.on('end', (e) => ends.push(e));
+        let command: Buffer[] = [];
+        let dataset = 0;
+        a.on('pdata', (pdvs) => {
+          pdus++;
+          for (const pdv of pdvs) {
+            if (pdv.isCommand) command.push(pdv.data);
+            else dataset += pdv.data.length;
+            if (pdv.isLast && !pdv.isCommand) {
+              const cmd = Buffer.concat(command);
+              commands.push(cmd);
+              const uids = commandUids(cmd);
+              datasets.set(uids.get(0x1000)!, dataset);
+              const rsp = cStoreRsp(commandFields(cmd).get(0x0110)!, uids.get(0x0002)!, uids.get(0x1000)!);
+              void a.sendPData([{ contextId: pdv.contextId, isCommand: true, isLast: true, data: rsp }]);
+              command = [];
+              dataset = 0;
+            }
+          }
+        });
+      },
+    });
+    const store = runTool('storescu', [
+      '-v',
+      '-aet',
+      'STORESCU',
+      '-aec',
+      'DICOMESH',
+      '-R',
+      '127.0.0.1',
+      String(port),
+      ...files,
+    ]);
+    expect(await store.exited, store.output()).toBe(0);
+    expect(store.output().match(/Received Store Response \(Success\)/g)).toHaveLength(3);
+    expect(commands).toHaveLength(3);
+    for (let i = 1; i <= 3; i++)
+      expect(datasets.get(`1.2.826.0.1.3680043.10.1585.99.10.${i}`)).toBeGreaterThan(2 * 1024 * 1024);
+    // 3 objects of 2 MiB at 16 KiB per PDU: at least 384 P-DATA-TF PDUs, each within our limit.
+    expect(pdus).toBeGreaterThan(384);
+    await waitFor(() => ends.length === 1 && acceptor.connectionCount === 0, 'release');
+    expect(ends[0]!.reason).toBe('released');
   });
 });
 

@@ -196,3 +196,90 @@ export function memoryLogger(): UlLogger & {
     },
   };
 }
+
+// ---- a minimal Part 10 file (explicit VR little endian) for storescu, and a hand-built C-STORE-RSP ----
+
+function explicit(group: number, elementNo: number, vr: string, value: Buffer): Buffer {
+  const long = ['OB', 'OW', 'UN', 'SQ', 'UT'].includes(vr);
+  const h = Buffer.alloc(long ? 12 : 8);
+  h.writeUInt16LE(group, 0);
+  h.writeUInt16LE(elementNo, 2);
+  h.write(vr, 4, 'latin1');
+  if (long) h.writeUInt32LE(value.length, 8);
+  else h.writeUInt16LE(value.length, 6);
+  return Buffer.concat([h, value]);
+}
+function text(v: string): Buffer {
+  return Buffer.from(v.length % 2 ? `${v} ` : v, 'latin1');
+}
+
+/** A Secondary Capture object with rows x columns of 16-bit pixels: a large data set for real fragmentation. */
+export function secondaryCapture(sopInstanceUid: string, rows: number, columns: number): Buffer {
+  const sc = '1.2.840.10008.5.1.4.1.1.7';
+  const pixels = Buffer.alloc(rows * columns * 2);
+  for (let i = 0; i < pixels.length; i += 2) pixels.writeUInt16LE((i / 2) % 65536, i);
+  const meta = Buffer.concat([
+    explicit(2, 0x0001, 'OB', Buffer.from([0, 1])),
+    explicit(2, 0x0002, 'UI', uid(sc)),
+    explicit(2, 0x0003, 'UI', uid(sopInstanceUid)),
+    explicit(2, 0x0010, 'UI', uid(EXPLICIT_LE)),
+    explicit(2, 0x0012, 'UI', uid('1.2.3.4')),
+  ]);
+  const groupLength = Buffer.alloc(4);
+  groupLength.writeUInt32LE(meta.length, 0);
+  const u16 = (v: number) => us(v);
+  const dataset = Buffer.concat([
+    explicit(0x0008, 0x0016, 'UI', uid(sc)),
+    explicit(0x0008, 0x0018, 'UI', uid(sopInstanceUid)),
+    explicit(0x0008, 0x0060, 'CS', text('OT')),
+    explicit(0x0010, 0x0010, 'PN', text('TEST^PATIENT')),
+    explicit(0x0010, 0x0020, 'LO', text('ID1')),
+    explicit(0x0020, 0x000d, 'UI', uid('1.2.826.0.1.3680043.10.1585.99.2')),
+    explicit(0x0020, 0x000e, 'UI', uid('1.2.826.0.1.3680043.10.1585.99.3')),
+    explicit(0x0028, 0x0002, 'US', u16(1)),
+    explicit(0x0028, 0x0004, 'CS', text('MONOCHROME2')),
+    explicit(0x0028, 0x0010, 'US', u16(rows)),
+    explicit(0x0028, 0x0011, 'US', u16(columns)),
+    explicit(0x0028, 0x0100, 'US', u16(16)),
+    explicit(0x0028, 0x0101, 'US', u16(16)),
+    explicit(0x0028, 0x0102, 'US', u16(15)),
+    explicit(0x0028, 0x0103, 'US', u16(0)),
+    explicit(0x7fe0, 0x0010, 'OW', pixels),
+  ]);
+  return Buffer.concat([
+    Buffer.alloc(128),
+    Buffer.from('DICM'),
+    explicit(2, 0, 'UL', groupLength),
+    meta,
+    dataset,
+  ]);
+}
+
+/** Read UI elements of an Implicit VR LE command set: element number -> value. */
+export function commandUids(data: Buffer): Map<number, string> {
+  const uids = new Map<number, string>();
+  for (let off = 0; off + 8 <= data.length; ) {
+    const el = data.readUInt16LE(off + 2);
+    const len = data.readUInt32LE(off + 4);
+    if (el === 0x0002 || el === 0x1000)
+      uids.set(el, data.toString('latin1', off + 8, off + 8 + len).replace(/\0+$/, ''));
+    off += 8 + len;
+  }
+  return uids;
+}
+
+export function cStoreRsp(
+  messageId: number,
+  sopClassUid: string,
+  sopInstanceUid: string,
+  status = 0,
+): Buffer {
+  return commandSet([
+    element(0, 0x0002, uid(sopClassUid)),
+    element(0, 0x0100, us(0x8001)),
+    element(0, 0x0120, us(messageId)),
+    element(0, 0x0800, us(0x0101)),
+    element(0, 0x0900, us(status)),
+    element(0, 0x1000, uid(sopInstanceUid)),
+  ]);
+}
