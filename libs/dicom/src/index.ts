@@ -12,6 +12,13 @@ export {
   HEADER_KEYWORDS,
   readDataSetHeader,
 } from './data-set-header.js';
+export {
+  type DicomJson,
+  type DicomJsonAttribute,
+  fromDicomJson,
+  type PersonNameJson,
+  toDicomJson,
+} from './dicom-json.js';
 export { type DictionaryEntry, keywordForTag, lookupElement, tagForKeyword, vrForTag } from './dictionary.js';
 export {
   type DataSetEncoding,
