@@ -10,6 +10,10 @@ export const Tag = {
   PatientId: 0x00100020,
   StudyInstanceUid: 0x0020000d,
   SeriesInstanceUid: 0x0020000e,
+  StudyDate: 0x00080020,
+  AccessionNumber: 0x00080050,
+  Modality: 0x00080060,
+  StudyId: 0x00200010,
 } as const;
 
 const VR: Record<number, string> = {
@@ -21,7 +25,13 @@ const VR: Record<number, string> = {
   [Tag.PatientId]: 'LO',
   [Tag.StudyInstanceUid]: 'UI',
   [Tag.SeriesInstanceUid]: 'UI',
+  [Tag.StudyDate]: 'DA',
+  [Tag.AccessionNumber]: 'SH',
+  [Tag.Modality]: 'CS',
+  [Tag.StudyId]: 'SH',
 };
+
+export const knownVr = (tag: number): string | undefined => VR[tag];
 
 export function identifier(values: Record<number, string>, transferSyntaxUid: string): Buffer {
   return encodeFlatDataSet(
