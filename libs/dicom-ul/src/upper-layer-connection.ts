@@ -70,6 +70,7 @@ export class UpperLayerConnection
   private negotiatedValue: NegotiatedAssociation | undefined;
   private established = false;
   private endValue: AssociationEnd | undefined;
+  private socketError: Error | undefined;
   private closed = false;
   private closeWaiters: (() => void)[] = [];
   private releaseWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -236,8 +237,6 @@ export class UpperLayerConnection
       this.options.onClosed?.(this);
     });
   }
-
-  private socketError: Error | undefined;
 
   private dispatch(event: UlEvent): void {
     this.machine.dispatch(event);

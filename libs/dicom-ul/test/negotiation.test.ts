@@ -250,6 +250,28 @@ describe('association behaviour over real sockets', () => {
     await requestor.release();
   });
 
+  it('drain(): open associations continue, new ones get a transient 2/3/1 reject', async () => {
+    const { requestor, acceptorSide, acceptor } = await pair({}, {});
+    acceptor.drain();
+    let got = 0;
+    acceptorSide.on('pdata', () => got++);
+    await requestor.sendPData([{ contextId: 1, isCommand: true, isLast: true, data: Buffer.alloc(10) }]);
+    await waitFor(() => got === 1, 'P-DATA on the open association');
+    const address = acceptorSide.remoteAddress;
+    expect(address).toBe('127.0.0.1');
+    const late = requestAssociation({
+      host: '127.0.0.1',
+      port: requestor.remotePort,
+      callingAeTitle: 'LATE',
+      calledAeTitle: 'DICOMESH',
+      presentationContexts: [{ abstractSyntax: VERIFICATION, transferSyntaxes: [IMPLICIT_LE] }],
+    });
+    await expect(late).rejects.toMatchObject({ result: 2, source: 3, reason: 1 });
+    await expect(late).rejects.toThrow(/temporary-congestion/);
+    await requestor.release();
+    expect(acceptor.associationCount).toBe(0);
+  });
+
   it('acceptor close() aborts open associations and resolves once every connection is gone', async () => {
     const { requestor, acceptorSide, acceptor } = await pair({}, {});
     expect(acceptorSide.remoteAddress).toBe('127.0.0.1');
