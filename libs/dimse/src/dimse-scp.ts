@@ -22,6 +22,7 @@ import type {
   DimseHandlers,
   DimseResult,
   DimseScpOptions,
+  FinalResult,
   NHandler,
   RetrieveResult,
   ScpContext,
@@ -280,7 +281,7 @@ async function handleRetrieve(
     transferSyntaxUid: rq.transferSyntaxUid,
     contextId: rq.contextId,
   };
-  let iterable: AsyncIterable<SubOperationCounts, RetrieveResult | undefined> | undefined;
+  let iterable: AsyncIterable<SubOperationCounts, FinalResult<RetrieveResult>> | undefined;
   if (isMove && handlers.cMove) {
     iterable = handlers.cMove({ ...request, moveDestination: (m as CMoveRq).moveDestination }, ctx);
   } else if (!isMove && handlers.cGet) {

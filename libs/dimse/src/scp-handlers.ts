@@ -7,6 +7,13 @@ import type { Association } from '@dicomesh/dicom-ul';
 import type { DimseLogger } from './dimse-logger.js';
 import type { NActionRq, NCreateRq, NDeleteRq, NEventReportRq, NGetRq, NSetRq } from './messages.js';
 
+/**
+ * What a streaming handler returns at its end: a result, or nothing (an async generator that just ends)
+ * for the default final status.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a generator without `return` has TReturn void
+export type FinalResult<T> = T | undefined | void;
+
 /** What every handler is given besides its request. */
 export interface ScpContext {
   readonly association: Association;
@@ -74,7 +81,7 @@ export interface CFindMatch {
 export type CFindHandler = (
   rq: CFindRequest,
   ctx: ScpContext,
-) => AsyncIterable<CFindMatch, DimseResult | undefined>;
+) => AsyncIterable<CFindMatch, FinalResult<DimseResult>>;
 
 export interface SubOperationCounts {
   readonly remaining: number;
@@ -108,7 +115,7 @@ export interface CMoveRequest {
 export type CMoveHandler = (
   rq: CMoveRequest,
   ctx: ScpContext,
-) => AsyncIterable<SubOperationCounts, RetrieveResult | undefined>;
+) => AsyncIterable<SubOperationCounts, FinalResult<RetrieveResult>>;
 
 export type CGetRequest = Omit<CMoveRequest, 'moveDestination'>;
 
@@ -127,7 +134,7 @@ export interface CGetContext extends ScpContext {
 export type CGetHandler = (
   rq: CGetRequest,
   ctx: CGetContext,
-) => AsyncIterable<SubOperationCounts, RetrieveResult | undefined>;
+) => AsyncIterable<SubOperationCounts, FinalResult<RetrieveResult>>;
 
 /** A DIMSE-N request with its data set (when one was sent), buffered: DIMSE-N data sets are small. */
 export interface NRequest<M> {

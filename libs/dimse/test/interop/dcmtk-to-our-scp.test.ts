@@ -22,22 +22,7 @@ import {
 import { identifier, Tag } from '../support/flat-identifier.js';
 import { MemoryArchive } from '../support/memory-archive.js';
 import { readPart10 } from '../support/part10.js';
-
-export const ALL_TRANSFER_SYNTAXES = [
-  '1.2.840.10008.1.2.1',
-  '1.2.840.10008.1.2',
-  '1.2.840.10008.1.2.2',
-  '1.2.840.10008.1.2.1.99',
-  '1.2.840.10008.1.2.5',
-  '1.2.840.10008.1.2.4.50',
-  '1.2.840.10008.1.2.4.51',
-  '1.2.840.10008.1.2.4.57',
-  '1.2.840.10008.1.2.4.70',
-  '1.2.840.10008.1.2.4.80',
-  '1.2.840.10008.1.2.4.81',
-  '1.2.840.10008.1.2.4.90',
-  '1.2.840.10008.1.2.4.91',
-];
+import { ALL_TRANSFER_SYNTAXES } from './transfer-syntaxes.js';
 
 const AET = 'DIMSESCP';
 const TIMEOUTS = ['-to', '20', '-ta', '20', '-td', '60'];

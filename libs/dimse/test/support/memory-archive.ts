@@ -79,6 +79,7 @@ export class MemoryArchive {
   }
 
   handlers(): DimseHandlers {
+    const self = this;
     return {
       cEcho: () => ({ status: 0 }),
       cStore: async (rq) => {
@@ -92,13 +93,13 @@ export class MemoryArchive {
         });
         return { status: 0 };
       },
-      cFind: async function* (this: MemoryArchive, rq) {
+      cFind: async function* (rq) {
         const keys = readIdentifier(rq.identifier, rq.transferSyntaxUid);
         const level = keys[Tag.QueryRetrieveLevel] ?? 'STUDY';
         const unique = LEVEL_KEY[level];
         if (unique === undefined) return { status: 0xa900, errorComment: `level ${level}` };
         const seen = new Set<string>();
-        for (const i of this.query(keys)) {
+        for (const i of self.query(keys)) {
           const id = i.attributes[unique] ?? '';
           if (seen.has(id)) continue;
           seen.add(id);
@@ -110,16 +111,16 @@ export class MemoryArchive {
           yield { identifier: identifier(out, rq.transferSyntaxUid) };
         }
         return undefined;
-      }.bind(this),
-      cMove: async function* (this: MemoryArchive, rq) {
-        const dest = this.destinations.get(rq.moveDestination);
+      },
+      cMove: async function* (rq) {
+        const dest = self.destinations.get(rq.moveDestination);
         if (!dest) return { status: 0xa801 };
-        const found = this.query(readIdentifier(rq.identifier, rq.transferSyntaxUid));
+        const found = self.query(readIdentifier(rq.identifier, rq.transferSyntaxUid));
         const pairs = [...new Set(found.map((i) => `${i.sopClassUid}|${i.transferSyntaxUid}`))];
         const client = await connectScu({
           host: dest.host,
           port: dest.port,
-          callingAeTitle: this.aeTitle,
+          callingAeTitle: self.aeTitle,
           calledAeTitle: rq.moveDestination,
           contexts: pairs.map((p) => {
             const [abstractSyntax, ts] = p.split('|') as [string, string];
@@ -148,16 +149,16 @@ export class MemoryArchive {
           await client.association.release().catch(() => {});
         }
         return { counts, failedSopInstanceUids: failed };
-      }.bind(this),
-      cGet: async function* (this: MemoryArchive, rq, ctx) {
-        const found = this.query(readIdentifier(rq.identifier, rq.transferSyntaxUid));
+      },
+      cGet: async function* (rq, ctx) {
+        const found = self.query(readIdentifier(rq.identifier, rq.transferSyntaxUid));
         const counts = { remaining: found.length, completed: 0, failed: 0, warning: 0 };
         const failed: string[] = [];
         for (const i of found) {
           const status = await ctx
             .store(i.sopClassUid, i.sopInstanceUid, i.transferSyntaxUid, i.bytes)
             .catch((e: unknown) => {
-              this.errors.push(e as Error);
+              self.errors.push(e as Error);
               return 0xa702;
             });
           counts.remaining--;
@@ -170,7 +171,7 @@ export class MemoryArchive {
           yield { ...counts };
         }
         return { counts, failedSopInstanceUids: failed };
-      }.bind(this),
+      },
     };
   }
 }
