@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Tests import workspace packages from their TypeScript sources (the `dicomesh-source` export condition). */
-const conditions = ['dicomesh-source', 'import', 'module', 'node', 'default'];
+const conditions = ['dicomesh-source', 'node', 'import', 'default'];
 
 export default defineConfig({
   root: new URL('..', import.meta.url).pathname,
