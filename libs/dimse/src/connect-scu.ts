@@ -29,6 +29,8 @@ export interface ConnectScuOptions {
   /** SCP/SCU role selection, e.g. SCP role for storage SOP classes before a C-GET. */
   readonly roles?: readonly ScuRole[];
   readonly maxPduLength?: number;
+  /** Asynchronous operations window to propose (operations we may invoke at once); default: not proposed (1). */
+  readonly maxOperationsInvoked?: number;
   readonly logger?: DimseLogger;
 }
 
@@ -45,6 +47,9 @@ export async function connectScu(options: ConnectScuOptions): Promise<DimseClien
     })),
     ...(options.roles ? { roleSelection: options.roles.map((r) => ({ ...r })) } : {}),
     ...(options.maxPduLength !== undefined ? { maxPduLength: options.maxPduLength } : {}),
+    ...(options.maxOperationsInvoked !== undefined
+      ? { maxOperationsInvoked: options.maxOperationsInvoked }
+      : {}),
   });
   return new DimseClient(association, options.logger ? { logger: options.logger } : {});
 }

@@ -34,6 +34,8 @@ export interface IncomingRequest {
   readonly transferSyntaxUid: string;
   /** The data set as it arrives; present when the command announced one. */
   readonly dataset?: Readable;
+  /** With a data set: settles when its last fragment has arrived (whatever the consumer did with it). */
+  readonly datasetReceived?: Promise<void>;
   /** Aborted by a C-CANCEL-RQ naming this message, or when the association ends. */
   readonly signal: AbortSignal;
 }
@@ -338,6 +340,7 @@ export class DimseChannel {
         transferSyntaxUid: context.transferSyntax,
         signal: controller.signal,
         ...(m.dataset ? { dataset: m.dataset } : {}),
+        ...(m.datasetReceived ? { datasetReceived: m.datasetReceived } : {}),
       };
       if (!this.handler) {
         m.dataset?.resume();

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Association } from '@dicomesh/dicom-ul';
-import { CommandField } from './command-field.js';
+import { CommandField, commandName } from './command-field.js';
 import {
   channelFor,
   collectDataSet,
@@ -84,7 +84,7 @@ async function dispatch(
   const log = (result: { status: number }) =>
     logger.info('dimse request answered', {
       association: channel.association.id,
-      command: responseField,
+      command: commandName(responseField),
       messageId: messageIdBeingRespondedTo,
       status: formatStatus(result.status),
       category: statusCategory(result.status),
@@ -137,11 +137,6 @@ async function handleStore(
   log: (r: { status: number }) => void,
 ): Promise<void> {
   const dataset = rq.dataset as Readable;
-  const ended = new Promise<boolean>((resolve) => {
-    dataset.once('end', () => resolve(true));
-    dataset.once('close', () => resolve(dataset.readableEnded));
-    dataset.once('error', () => resolve(false));
-  });
   let result: DimseResult;
   if (!handlers.cStore) {
     result = { status: Status.UnrecognizedOperation };
@@ -172,14 +167,8 @@ async function handleStore(
     }
   }
   // Whatever the handler did, the rest of the data set must be received before answering.
-  if (!dataset.readableEnded) {
-    if (dataset.destroyed) {
-      // destroyed by the consumer: the reassembler keeps discarding; answer now
-    } else {
-      dataset.resume();
-    }
-  }
-  if (!dataset.destroyed) await ended;
+  if (!dataset.destroyed && !dataset.readableEnded) dataset.resume();
+  await rq.datasetReceived;
   log(result);
   await respond({
     ...base,

@@ -20,6 +20,11 @@ export interface ReassembledMessage {
   readonly command: CommandSet;
   /** Present when the command announces a data set; ends when its last fragment arrives. */
   readonly dataset?: Readable;
+  /**
+   * With a data set: resolves when its last fragment has arrived (even if the consumer destroyed the
+   * stream early), rejects if the association ends first. A response must not go out before.
+   */
+  readonly datasetReceived?: Promise<void>;
 }
 
 export interface ReassemblerHooks {
@@ -32,7 +37,12 @@ export interface ReassemblerHooks {
 type State =
   | { readonly kind: 'idle' }
   | { readonly kind: 'command'; readonly contextId: number; readonly fragments: Buffer[]; length: number }
-  | { readonly kind: 'dataset'; readonly contextId: number; readonly stream: Readable };
+  | {
+      readonly kind: 'dataset';
+      readonly contextId: number;
+      readonly stream: Readable;
+      readonly received: { resolve(): void; reject(error: Error): void };
+    };
 
 export class MessageReassembler {
   private state: State = { kind: 'idle' };
@@ -88,8 +98,9 @@ export class MessageReassembler {
           if (!state.stream.push(pdv.data)) this.setPaused(true);
         }
         if (pdv.isLast) {
-          state.stream.push(null);
+          if (!state.stream.destroyed) state.stream.push(null);
           this.state = { kind: 'idle' };
+          state.received.resolve();
         }
         return;
     }
@@ -127,8 +138,16 @@ export class MessageReassembler {
         callback(error);
       },
     });
-    this.state = { kind: 'dataset', contextId, stream };
-    this.hooks.onMessage({ contextId, command, dataset: stream });
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {});
+    const received = { promise, resolve, reject };
+    this.state = { kind: 'dataset', contextId, stream, received };
+    this.hooks.onMessage({ contextId, command, dataset: stream, datasetReceived: received.promise });
   }
 
   private setPaused(paused: boolean): void {
@@ -140,7 +159,10 @@ export class MessageReassembler {
 
   /** The association ended: a data set still arriving ends with this error. */
   close(error: Error): void {
-    if (this.state.kind === 'dataset' && !this.state.stream.destroyed) this.state.stream.destroy(error);
+    if (this.state.kind === 'dataset') {
+      if (!this.state.stream.destroyed) this.state.stream.destroy(error);
+      this.state.received.reject(error);
+    }
     this.state = { kind: 'idle' };
     this.paused = false;
   }
