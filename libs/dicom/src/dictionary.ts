@@ -10,10 +10,20 @@ export interface DictionaryEntry {
   readonly vr: Vr | undefined;
   readonly vm: string;
   readonly retired: boolean;
+  /**
+   * Set when PS3.6 gives a choice of VRs: 'US or SS' (decided by Pixel Representation), 'OB or OW'
+   * (by Bits Allocated), 'US or OW' (LUT data). `vr` then holds the first choice.
+   */
+  readonly vrChoice: 'US or SS' | 'OB or OW' | 'US or OW' | undefined;
 }
 
 /** dcmjs's pseudo VRs for "one of several" -> the one to assume. */
 const AMBIGUOUS_VR: Record<string, Vr> = { ox: 'OW', xs: 'US', up: 'UL', lt: 'OW' };
+const VR_CHOICE: Record<string, DictionaryEntry['vrChoice']> = {
+  ox: 'OB or OW',
+  xs: 'US or SS',
+  lt: 'US or OW',
+};
 
 let byTag: Map<Tag, DictionaryEntry> | undefined;
 let byKeyword: Map<string, DictionaryEntry> | undefined;
@@ -27,7 +37,8 @@ function load(): void {
     const retired = name.startsWith('RETIRED_') || entry.version === 'DicomRetired';
     const keyword = name.replace(/^RETIRED_/, '');
     const vr = isVr(entry.vr) ? entry.vr : AMBIGUOUS_VR[entry.vr];
-    const e: DictionaryEntry = Object.freeze({ tag: t, keyword, vr, vm: entry.vm, retired });
+    const vrChoice = VR_CHOICE[entry.vr];
+    const e: DictionaryEntry = Object.freeze({ tag: t, keyword, vr, vm: entry.vm, retired, vrChoice });
     if (!byTag.has(t) || !retired) byTag.set(t, e);
     if (!byKeyword.has(keyword) || !retired) byKeyword.set(keyword, e);
   }
@@ -46,6 +57,7 @@ export function lookupElement(tagOrKeyword: Tag | string): DictionaryEntry | und
         vr: 'UL',
         vm: '1',
         retired: false,
+        vrChoice: undefined,
       });
     }
     return undefined;

@@ -34,6 +34,7 @@ export interface ElementHeader {
 
 export const ElementEventKind = {
   Element: 'element',
+  ValueChunk: 'value-chunk',
   ItemStart: 'item-start',
   ItemEnd: 'item-end',
   SequenceEnd: 'sequence-end',
@@ -50,6 +51,8 @@ export type ElementEvent =
       /** True for SQ (and undefined-length UN and encapsulated pixel data): items follow. */
       readonly opensSequence: boolean;
     }
+  /** Part of the value of the last Element event whose value was not captured (only with `emitValueChunks`). */
+  | { readonly kind: typeof ElementEventKind.ValueChunk; readonly bytes: Uint8Array }
   | { readonly kind: typeof ElementEventKind.ItemStart; readonly offset: number; readonly depth: number }
   | { readonly kind: typeof ElementEventKind.ItemEnd; readonly offset: number; readonly depth: number }
   | { readonly kind: typeof ElementEventKind.SequenceEnd; readonly offset: number; readonly depth: number }
@@ -61,6 +64,11 @@ export interface ElementReaderOptions {
   readonly stopBeforeTag?: Tag;
   /** Whether to deliver the value of an element (it is buffered until complete). Default: values up to 4 KiB. */
   readonly capture?: (element: ElementHeader) => boolean;
+  /**
+   * Deliver the bytes of values that are not captured as ValueChunk events as they stream by (for
+   * transcoding); they are still never buffered. Encapsulated pixel data fragments are not delivered.
+   */
+  readonly emitValueChunks?: boolean;
   /** Largest value that will ever be buffered; bigger ones are skipped even if `capture` wants them. */
   readonly maxCaptureLength?: number;
 }
@@ -90,6 +98,9 @@ export class ElementReader {
   /** Absolute offset of #buffer[0]. */
   #base = 0;
   #skip = 0;
+  /** Whether the bytes being skipped are an element value to deliver as ValueChunk events. */
+  #skipEmits = false;
+  readonly #emitValueChunks: boolean;
   #encoding: DataSetEncoding;
   readonly #stack: Container[] = [];
   readonly #stopBeforeTag: Tag;
@@ -103,6 +114,7 @@ export class ElementReader {
     this.#stopBeforeTag = options.stopBeforeTag ?? Tags.PixelData;
     this.#capture = options.capture ?? defaultCapture;
     this.#maxCapture = options.maxCaptureLength ?? DEFAULT_MAX_CAPTURE;
+    this.#emitValueChunks = options.emitValueChunks ?? false;
   }
 
   /** True once a Stop event was emitted; later chunks are ignored. */
@@ -131,6 +143,8 @@ export class ElementReader {
     let data = chunk;
     if (this.#skip > 0) {
       const n = Math.min(this.#skip, data.length);
+      if (this.#skipEmits && n > 0)
+        events.push({ kind: ElementEventKind.ValueChunk, bytes: data.subarray(0, n) });
       this.#skip -= n;
       this.#base += n;
       data = data.subarray(n);
@@ -307,7 +321,8 @@ export class ElementReader {
       }
 
       events.push({ kind: ElementEventKind.Element, element, value: undefined, opensSequence: false });
-      this.#skipBytes(headerLength + length);
+      this.#consume(headerLength);
+      this.#skipBytes(length, this.#emitValueChunks ? events : undefined);
       if (this.#skip > 0) break;
     }
   }
@@ -321,8 +336,13 @@ export class ElementReader {
     }
   }
 
-  #skipBytes(n: number): void {
+  /** Skip `n` bytes, those not yet received included; deliver them as ValueChunk events into `events` if given. */
+  #skipBytes(n: number, events?: ElementEvent[]): void {
     const available = Math.min(n, this.#buffer.length);
+    if (events && available > 0) {
+      events.push({ kind: ElementEventKind.ValueChunk, bytes: this.#buffer.subarray(0, available) });
+    }
+    this.#skipEmits = events !== undefined;
     this.#consume(available);
     this.#skip = n - available;
     if (this.#skip > 0) this.#buffer = new Uint8Array(0);

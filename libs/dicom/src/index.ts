@@ -78,6 +78,7 @@ export {
   tagGroup,
   tagToHex,
 } from './tag.js';
+export { canTranscode, transcodeDataSet, transcodeDataSetSync } from './transcode.js';
 export {
   isKnownTransferSyntax,
   type KnownTransferSyntaxUid,
