@@ -50,6 +50,12 @@ export function lookupElement(tagOrKeyword: Tag | string): DictionaryEntry | und
   if (typeof tagOrKeyword === 'number') {
     const direct = byTag!.get(tagOrKeyword);
     if (direct) return direct;
+    const group = tagOrKeyword >>> 16;
+    if ((group & 0xff01) === 0x6000 || (group & 0xff01) === 0x5000) {
+      // Repeating groups (60xx overlays, 50xx curves): the dictionary holds them under group 6000/5000.
+      const base = byTag!.get((((group & 0xff00) << 16) | (tagOrKeyword & 0xffff)) >>> 0);
+      if (base) return { ...base, tag: tagOrKeyword };
+    }
     if ((tagOrKeyword & 0xffff) === 0) {
       return Object.freeze({
         tag: tagOrKeyword,
