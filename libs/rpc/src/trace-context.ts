@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import {
   type handleBidiStreamingCall,
   type handleClientStreamingCall,
@@ -153,6 +154,19 @@ export function tracedServerStream<Req, Res>(
   };
 }
 
+/**
+ * `for await (const m of call)` would destroy the call's stream when the loop ends (Node's default for
+ * readable iterators), and a destroyed grpc-js server stream never sends its status: the client would wait
+ * for its deadline. Iterating our calls leaves them open, so the wrapper can still end them with OK or an error.
+ */
+function keepOpenAfterIteration<S extends Readable>(call: S): S {
+  Object.defineProperty(call, Symbol.asyncIterator, {
+    value: () => call.iterator({ destroyOnReturn: false }),
+    configurable: true,
+  });
+  return call;
+}
+
 /** Client-streaming counterpart of `tracedUnary`. */
 export function tracedClientStream<Req, Res>(
   name: string,
@@ -160,7 +174,7 @@ export function tracedClientStream<Req, Res>(
   options: TracedHandlerOptions = {},
 ): handleClientStreamingCall<Req, Res> {
   return (call, callback) => {
-    inServerSpan(name, call.metadata, options, () => handler(call)).then(
+    inServerSpan(name, call.metadata, options, () => handler(keepOpenAfterIteration(call))).then(
       (response) => callback(null, response),
       (error: unknown) => callback(toServerStatus(error)),
     );
@@ -174,7 +188,7 @@ export function tracedBidiStream<Req, Res>(
   options: TracedHandlerOptions = {},
 ): handleBidiStreamingCall<Req, Res> {
   return (call) => {
-    inServerSpan(name, call.metadata, options, () => handler(call)).then(
+    inServerSpan(name, call.metadata, options, () => handler(keepOpenAfterIteration(call))).then(
       () => call.end(),
       (error: unknown) => call.emit('error', toServerStatus(error)),
     );
