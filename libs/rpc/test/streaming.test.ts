@@ -1,9 +1,9 @@
 import { InMemorySpanExporter, startTelemetry } from '@dicomesh/telemetry';
 import {
+  type Client,
   type ClientDuplexStream,
   type ClientWritableStream,
   makeGenericClientConstructor,
-  type ServiceClient,
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -36,7 +36,7 @@ const method = (name: string, responseStream: boolean) => ({
 const NumbersService = { sum: method('Sum', false), double: method('Double', true) } as ServiceDefinition;
 const NumbersClient = makeGenericClientConstructor(NumbersService, 'test.Numbers');
 
-interface NumbersClientApi extends ServiceClient {
+interface NumbersClientApi extends Client {
   sum(
     callback: (error: ServiceError | null, response: { total: number }) => void,
   ): ClientWritableStream<unknown>;
@@ -65,7 +65,9 @@ beforeAll(async () => {
     }),
   });
   const port = await startServer(server, '127.0.0.1:0');
-  client = createClient(NumbersClient, `127.0.0.1:${port}`, { defaultDeadlineMs: 5_000 }) as NumbersClientApi;
+  client = createClient(NumbersClient, `127.0.0.1:${port}`, {
+    defaultDeadlineMs: 5_000,
+  }) as unknown as NumbersClientApi;
 });
 
 afterAll(async () => {
