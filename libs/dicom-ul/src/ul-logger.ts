@@ -18,7 +18,18 @@ export const stderrLogger: UlLogger = {
 
 /** The given logger, or stderr when DICOMESH_DEBUG lists 'dicom-ul' (comma separated), otherwise silent. */
 export function resolveLogger(logger: UlLogger | undefined): UlLogger {
-  if (logger) return logger;
+  if (logger) {
+    // A logger that throws must never break the protocol machine.
+    return {
+      log(level, msg, fields) {
+        try {
+          logger.log(level, msg, fields);
+        } catch {
+          // dropped
+        }
+      },
+    };
+  }
   const debug = process.env.DICOMESH_DEBUG ?? '';
   return debug.split(',').some((m) => m.trim() === 'dicom-ul' || m.trim() === '*')
     ? stderrLogger

@@ -272,6 +272,17 @@ describe('association behaviour over real sockets', () => {
     expect(acceptor.associationCount).toBe(0);
   });
 
+  it('a logger that throws breaks nothing', async () => {
+    const throwing = {
+      log: () => {
+        throw new Error('logger down');
+      },
+    };
+    const { requestor, acceptor } = await pair({ logger: throwing }, { logger: throwing });
+    await requestor.release();
+    await waitFor(() => acceptor.connectionCount === 0, 'closed');
+  });
+
   it('acceptor close() aborts open associations and resolves once every connection is gone', async () => {
     const { requestor, acceptorSide, acceptor } = await pair({}, {});
     expect(acceptorSide.remoteAddress).toBe('127.0.0.1');
