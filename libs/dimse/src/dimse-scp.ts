@@ -243,8 +243,6 @@ function finalRetrieveStatus(
 ) {
   if (result?.status !== undefined) return result.status;
   if (cancelled) return Status.Cancel;
-  if (counts.failed > 0 && counts.completed === 0 && counts.warning === 0)
-    return Status.OutOfResourcesUnableToPerformSuboperations;
   if (counts.failed > 0 || counts.warning > 0) return Status.SuboperationsCompleteWithFailures;
   return Status.Success;
 }
@@ -317,13 +315,18 @@ async function handleRetrieve(
   const finalCounts = { ...counts, ...result?.counts };
   const status = finalRetrieveStatus(result, finalCounts, ctx.signal.aborted);
   const failed = result?.failedSopInstanceUids ?? [];
-  const identifierOut =
-    failed.length > 0 && statusCategory(status) !== 'Success'
-      ? encodeFlatDataSet(
-          [{ tag: FailedSopInstanceUidListTag, vr: 'UI', value: failed.join('\\') }],
-          rq.transferSyntaxUid,
-        )
-      : undefined;
+  let identifierOut: Buffer | undefined;
+  if (failed.length > 0 && statusCategory(status) !== 'Success') {
+    try {
+      identifierOut = encodeFlatDataSet(
+        [{ tag: FailedSopInstanceUidListTag, vr: 'UI', value: failed.join('\\') }],
+        rq.transferSyntaxUid,
+      );
+    } catch (error) {
+      // e.g. a deflated context: the counts still tell the story
+      ctx.logger.warn('dimse failed SOP instance list not sent', { error: (error as Error).message });
+    }
+  }
   log({ status });
   await respond(
     {

@@ -92,7 +92,7 @@ export interface SubOperationCounts {
 
 /** Final result of a C-MOVE or C-GET. */
 export interface RetrieveResult {
-  /** Omitted: computed from counts and cancellation (0x0000, 0xB000, 0xA702 when all failed, 0xFE00). */
+  /** Omitted: 0xFE00 after a C-CANCEL, 0xB000 when any sub-operation failed or warned, else 0x0000. */
   readonly status?: number;
   readonly counts?: Partial<SubOperationCounts>;
   /** Sent in the final response's identifier as Failed SOP Instance UID List (0008,0058). */

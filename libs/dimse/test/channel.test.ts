@@ -225,6 +225,34 @@ describe('DimseChannel, SCP dispatcher and client over an in-memory association'
     expect(got.get('1.2.3.1')?.equals(instances[1] as Buffer)).toBe(true);
   });
 
+  it('C-GET: a refused sub-operation gives B000 and the Failed SOP Instance UID List', async () => {
+    const { client } = setup({
+      async *cGet(_rq, ctx) {
+        const counts = { remaining: 2, completed: 0, failed: 0, warning: 0 };
+        const failed: string[] = [];
+        for (const uid of ['1.2.3.1', '1.2.3.2']) {
+          const status = await ctx.store(SC, uid, ILE, Buffer.alloc(100, 1));
+          counts.remaining--;
+          if (status === 0) counts.completed++;
+          else {
+            counts.failed++;
+            failed.push(uid);
+          }
+          yield { ...counts };
+        }
+        return { failedSopInstanceUids: failed };
+      },
+    });
+    const op = await client.get('study', Buffer.alloc(0), async (rq) => {
+      rq.dataset.resume();
+      return { status: rq.affectedSopInstanceUid === '1.2.3.2' ? 0xa700 : 0 };
+    });
+    const r = await op.result;
+    expect(r.status).toBe(0xb000);
+    expect(r.counts).toEqual({ completed: 1, failed: 1, warning: 0 });
+    expect(r.failedSopInstanceUids).toEqual(['1.2.3.2']);
+  });
+
   it('never interleaves two messages sent concurrently on one association', async () => {
     const { requestor } = memoryAssociationPair({ contexts, acceptorMaxPdu: 4096 });
     const channel = new DimseChannel(requestor);
