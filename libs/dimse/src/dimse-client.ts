@@ -3,6 +3,7 @@
  * last three. C-GET sub-operations (C-STORE requests from the peer on the same association) go to the
  * `onStore` callback of the C-GET under way.
  */
+import { decodeIdentifier } from '@dicomesh/dicom';
 import type { Association } from '@dicomesh/dicom-ul';
 import { CommandField, Priority } from './command-field.js';
 import { channelFor, DimseChannel, type IncomingResponse } from './dimse-channel.js';
@@ -10,7 +11,6 @@ import type { DimseLogger } from './dimse-logger.js';
 import { createDimseScp } from './dimse-scp.js';
 import { DimseStatusError } from './errors.js';
 import type { DataSetSource } from './message-fragmenter.js';
-import { readTopLevel, stringValue } from './minimal-dataset.js';
 import type { CStoreHandler, DimseResult, SubOperationCounts } from './scp-handlers.js';
 import { QueryRetrieveModel, VerificationSopClass } from './sop-classes.js';
 import { isPending } from './status.js';
@@ -299,8 +299,10 @@ export class DimseClient {
       let failedSopInstanceUids: string[] = [];
       if (r.dataset && r.dataset.length > 0) {
         try {
-          const list = stringValue(readTopLevel(r.dataset, context.transferSyntax), 0x00080058);
-          failedSopInstanceUids = list ? list.split('\\').filter((s) => s.length > 0) : [];
+          const list = decodeIdentifier(r.dataset, context.transferSyntax).FailedSOPInstanceUIDList;
+          failedSopInstanceUids = (Array.isArray(list) ? list : typeof list === 'string' ? [list] : [])
+            .map(String)
+            .filter((uid) => uid.length > 0);
         } catch {
           // an unreadable identifier does not hide the status
         }

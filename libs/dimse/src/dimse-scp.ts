@@ -4,6 +4,7 @@
  * with a failure status and the error as comment, and the association goes on.
  */
 import type { Readable } from 'node:stream';
+import { encodeIdentifier } from '@dicomesh/dicom';
 import type { Association } from '@dicomesh/dicom-ul';
 import { CommandField, commandName } from './command-field.js';
 import {
@@ -16,7 +17,6 @@ import {
 import type { DimseLogger } from './dimse-logger.js';
 import type { DataSetSource } from './message-fragmenter.js';
 import type { CFindRq, CGetRq, CMoveRq, CStoreRq, DimseMessage } from './messages.js';
-import { encodeFlatDataSet } from './minimal-dataset.js';
 import type {
   CGetContext,
   DimseHandlers,
@@ -30,8 +30,6 @@ import type {
 } from './scp-handlers.js';
 import { formatStatus, isPending, Status, statusCategory } from './status.js';
 
-/** Failed SOP Instance UID List (0008,0058). */
-const FailedSopInstanceUidListTag = 0x00080058;
 /** LO values are at most 64 characters. */
 const ERROR_COMMENT_MAX = 64;
 
@@ -318,12 +316,10 @@ async function handleRetrieve(
   let identifierOut: Buffer | undefined;
   if (failed.length > 0 && statusCategory(status) !== 'Success') {
     try {
-      identifierOut = encodeFlatDataSet(
-        [{ tag: FailedSopInstanceUidListTag, vr: 'UI', value: failed.join('\\') }],
-        rq.transferSyntaxUid,
-      );
+      const bytes = encodeIdentifier({ FailedSOPInstanceUIDList: [...failed] }, rq.transferSyntaxUid);
+      identifierOut = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (error) {
-      // e.g. a deflated context: the counts still tell the story
+      // e.g. a compressed-only transfer syntax: the counts still tell the story
       ctx.logger.warn('dimse failed SOP instance list not sent', { error: (error as Error).message });
     }
   }

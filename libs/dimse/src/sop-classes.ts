@@ -1,9 +1,10 @@
 /**
  * SOP Class UIDs the DIMSE layer negotiates (PS3.4, PS3.6 Table A-1): verification, query/retrieve
- * information models, and the storage SOP classes of PS3.4 Annex B. Unknown storage classes are handled by
- * `isStorageSopClass` being a heuristic fallback (the 1.2.840.10008.5.1.4.1.1 arc) and by callers accepting
- * any abstract syntax they choose.
+ * information models, and the common storage SOP classes of PS3.4 Annex B by name. The full storage list
+ * comes from `@dicomesh/dicom`; `isStorageSopClass` also accepts new classes under the storage arc.
  */
+
+import { isStorageSopClass as isKnownStorageSopClass, STORAGE_SOP_CLASS_UIDS } from '@dicomesh/dicom';
 
 export const VerificationSopClass = '1.2.840.10008.1.1';
 
@@ -36,7 +37,7 @@ export const QueryRetrieveModel = {
 } as const;
 export type QueryRetrieveModel = keyof typeof QueryRetrieveModel;
 
-/** Storage SOP classes (PS3.4 Annex B, PS3.6 Table A-1): the common ones. */
+/** Storage SOP classes (PS3.4 Annex B, PS3.6 Table A-1): the common ones, by name. */
 export const StorageSopClass = {
   ComputedRadiographyImage: '1.2.840.10008.5.1.4.1.1.1',
   DigitalXRayImageForPresentation: '1.2.840.10008.5.1.4.1.1.1.1',
@@ -102,15 +103,15 @@ export const StorageSopClass = {
 } as const;
 export type StorageSopClass = (typeof StorageSopClass)[keyof typeof StorageSopClass];
 
-export const STORAGE_SOP_CLASSES: readonly string[] = Object.values(StorageSopClass);
-const storageSet = new Set<string>(STORAGE_SOP_CLASSES);
+/** Every storage SOP class of PS3.6 Table A-1 (the table of `@dicomesh/dicom`). */
+export const STORAGE_SOP_CLASSES: readonly string[] = STORAGE_SOP_CLASS_UIDS;
 
 /**
  * True for a listed storage SOP class, or any UID under the storage arc 1.2.840.10008.5.1.4.1.1 (new
  * storage classes keep being added there), or a private UID when `acceptUnknown` is set.
  */
 export function isStorageSopClass(uid: string, acceptUnknown = false): boolean {
-  if (storageSet.has(uid)) return true;
+  if (isKnownStorageSopClass(uid)) return true;
   if (uid.startsWith('1.2.840.10008.5.1.4.1.1.')) return true;
   return acceptUnknown && !uid.startsWith('1.2.840.10008.');
 }

@@ -1,5 +1,5 @@
 /** Test helper: build and read small identifiers with the package's minimal data set helper. */
-import { encodeFlatDataSet, readTopLevel, stringValue } from '../../src/minimal-dataset.js';
+import { encodeFlatDataSet, readTopLevel, stringValue } from './minimal-dataset.js';
 
 export const Tag = {
   SpecificCharacterSet: 0x00080005,

@@ -4,8 +4,8 @@
  * a known destination with our SCU; C-GET sends back on the association.
  */
 import { connectScu, type DimseHandlers, type SubOperationCounts } from '../../src/index.js';
-import { readTopLevel, stringValue } from '../../src/minimal-dataset.js';
 import { identifier, knownVr, readIdentifier, Tag } from './flat-identifier.js';
+import { readTopLevel, stringValue } from './minimal-dataset.js';
 
 export interface StoredInstance {
   readonly sopClassUid: string;

@@ -1,9 +1,7 @@
 /**
- * A minimal, private data set helper: just enough to write a flat identifier of string elements and to
- * read top-level elements out of a data set, in the uncompressed transfer syntaxes (implicit VR LE,
- * explicit VR LE, explicit VR BE; deflated ones are inflated first). Full data set work belongs to
- * `@dicomesh/dicom`; this exists because the DIMSE layer needs only the Failed SOP Instance UID List and
- * tests need a few UIDs, and it is not exported from the package.
+ * Test support: a minimal data set helper, to write flat identifiers of string elements and to read
+ * top-level elements out of a data set (implicit VR LE, explicit VR LE/BE; deflated ones are inflated
+ * first). Independent of `@dicomesh/dicom` on purpose: the tests check the library with a second reader.
  */
 import { inflateRawSync } from 'node:zlib';
 
