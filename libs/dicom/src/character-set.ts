@@ -1,5 +1,4 @@
-import { TextDecoder, TextEncoder } from 'node:util';
-import { CharacterSetError } from './errors.js';
+import { TextDecoder } from 'node:util';
 import type { Vr } from './vr.js';
 
 /**
@@ -13,7 +12,7 @@ import type { Vr } from './vr.js';
 /** A G0 set: how bytes 0x00-0x7F are read. */
 type G0 = 'ascii' | 'jis-x-0201-romaji' | 'jis-x-0208' | 'jis-x-0212';
 
-interface CharacterSetTerm {
+export interface CharacterSetTerm {
   readonly g0: G0;
   /** TextDecoder label for bytes >= 0x80 (and, for single-byte sets, ASCII below), or 'latin1' (exact). */
   readonly g1: string | undefined;
@@ -96,7 +95,8 @@ const ESCAPES: Readonly<Record<string, { g0?: G0; g1?: string | undefined }>> = 
 
 const ESC = 0x1b;
 const decoders = new Map<string, TextDecoder>();
-function decoder(label: string): TextDecoder {
+/** A cached TextDecoder (for this package's encoder too). */
+export function decoder(label: string): TextDecoder {
   let d = decoders.get(label);
   if (!d) {
     d = new TextDecoder(label);
@@ -126,7 +126,8 @@ function lookupTerm(value: string | undefined): CharacterSetTerm {
   return CHARACTER_SET_TERMS[normalizeCharacterSetTerm(value)] ?? CHARACTER_SET_TERMS['ISO_IR 100']!;
 }
 
-function latin1(bytes: Uint8Array): string {
+/** ISO 8859-1 exactly (TextDecoder's 'latin1' is windows-1252). */
+export function latin1(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 8192) {
     s += String.fromCharCode(...bytes.subarray(i, i + 8192));
@@ -240,60 +241,4 @@ function readEscape(bytes: Uint8Array, at: number): string | undefined {
     if (candidate in ESCAPES) return candidate;
   }
   return undefined;
-}
-
-const encodeTables = new Map<string, Map<string, number>>();
-function singleByteTable(label: string): Map<string, number> {
-  let table = encodeTables.get(label);
-  if (!table) {
-    table = new Map();
-    const all = new Uint8Array(256).map((_, i) => i);
-    const decoded = label === 'latin1' ? latin1(all) : decoder(label).decode(all);
-    if (decoded.length === 256) for (let i = 0; i < 256; i++) table.set(decoded[i]!, i);
-    encodeTables.set(label, table);
-  }
-  return table;
-}
-
-const SINGLE_BYTE_LABELS = new Set([
-  'latin1',
-  'iso-8859-2',
-  'iso-8859-3',
-  'iso-8859-4',
-  'iso-8859-5',
-  'iso-8859-6',
-  'iso-8859-7',
-  'iso-8859-8',
-  'iso-8859-9',
-  'iso-8859-15',
-  'windows-874',
-]);
-
-/**
- * Encode text for a data set whose Specific Character Set is `specificCharacterSet`, using its
- * value 1 (no code extensions are emitted). Supported: the default repertoire, ISO_IR 192 (UTF-8)
- * and the single-byte ISO 8859 sets. Throws CharacterSetError for a character the set cannot hold
- * or a set this encoder does not write (Japanese, Korean, Chinese multi-byte sets).
- */
-export function encodeText(text: string, specificCharacterSet: readonly string[] = []): Uint8Array {
-  const value1 = specificCharacterSet[0] ?? '';
-  const normalized = normalizeCharacterSetTerm(value1);
-  const t = CHARACTER_SET_TERMS[normalized];
-  if (!t) throw new CharacterSetError('unknown Specific Character Set term', value1);
-  if (t.g1 === 'utf-8') return new TextEncoder().encode(text);
-  if (t.g0 !== 'ascii' || (t.g1 !== undefined && !SINGLE_BYTE_LABELS.has(t.g1))) {
-    throw new CharacterSetError('encoding text in this character set is not supported', value1);
-  }
-  const out = new Uint8Array(text.length);
-  const table = t.g1 === undefined ? undefined : singleByteTable(t.g1);
-  let n = 0;
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    const byte = code < 0x80 ? code : table?.get(ch);
-    if (byte === undefined || (table === undefined && byte >= 0x80)) {
-      throw new CharacterSetError(`character ${JSON.stringify(ch)} cannot be encoded`, value1);
-    }
-    out[n++] = byte;
-  }
-  return out.subarray(0, n);
 }

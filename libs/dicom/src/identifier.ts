@@ -1,5 +1,5 @@
 import { deflateRawSync } from 'node:zlib';
-import { encodeText } from './character-set.js';
+import { encodeText } from './character-set-encoder.js';
 import { lookupElement } from './dictionary.js';
 import { ElementEventKind, ElementReader, UNDEFINED_LENGTH } from './element-reader.js';
 import { decodeElementValue } from './element-value.js';
@@ -151,7 +151,7 @@ class Writer {
     if (values.some((v) => typeof v === 'object')) throw new DicomEncodeError(`items given for ${vr}`, key);
     if (isStringVr(vr)) {
       const text = values.map((v) => String(v)).join('\\');
-      const bytes = usesCharacterSet(vr) ? encodeText(text, charset) : asciiEncoder(text, key);
+      const bytes = usesCharacterSet(vr) ? encodeText(text, charset, vr) : asciiEncoder(text, key);
       if (bytes.length % 2 === 0) return bytes;
       const padded = new Uint8Array(bytes.length + 1);
       padded.set(bytes);

@@ -1,10 +1,10 @@
 export {
   CHARACTER_SET_TERMS,
   decodeText,
-  encodeText,
   normalizeCharacterSetTerm,
   unknownCharacterSetTerms,
 } from './character-set.js';
+export { encodeText } from './character-set-encoder.js';
 export {
   type DataSetHeader,
   DataSetHeaderReader,

@@ -130,6 +130,74 @@ describe('encodeText', () => {
   it('refuses characters the set cannot hold', () => {
     expect(() => encodeText('é', [])).toThrow(CharacterSetError);
     expect(() => encodeText('王', ['ISO_IR 100'])).toThrow(CharacterSetError);
-    expect(() => encodeText('x', ['ISO 2022 IR 87'])).toThrow(CharacterSetError);
+    expect(() => encodeText('x', ['ISO_IR 999'])).toThrow(CharacterSetError);
+    expect(() => encodeText('한', ['', 'ISO 2022 IR 87'])).toThrow(CharacterSetError);
+  });
+});
+
+/** `bytes` without the ESC ( B that designate ASCII to G0 while G0 already holds it (no-ops). */
+function withoutRedundantG0Escapes(bytes: Uint8Array): Buffer {
+  const out: number[] = [];
+  let g0Ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x1b && bytes[i + 1] === 0x28 && bytes[i + 2] === 0x42) {
+      if (!g0Ascii) out.push(0x1b, 0x28, 0x42);
+      g0Ascii = true;
+      i += 2;
+      continue;
+    }
+    if (bytes[i] === 0x1b && bytes[i + 1] === 0x24 && (bytes[i + 2] === 0x42 || bytes[i + 2] === 0x28))
+      g0Ascii = false;
+    out.push(bytes[i]!);
+  }
+  return Buffer.from(out);
+}
+
+describe('encodeText against the bytes of the charset files', () => {
+  it('re-encodes every decoded text value of every charset file to its original bytes', () => {
+    const expected = runTool<PydicomCharsets>('pydicom-charsets.py');
+    let checked = 0;
+    const unsupported: string[] = [];
+    for (const [file, elements] of Object.entries(expected.files)) {
+      for (const e of elements) {
+        const raw = Buffer.from(e.raw, 'hex');
+        const unpadded = raw.subarray(0, raw.length - (raw.at(-1) === 0x20 || raw.at(-1) === 0 ? 1 : 0));
+        const text = decodeText(unpadded, e.charset, e.vr);
+        const where = `${file} ${e.path.join('/')} ${e.tag} ${e.charset.join('\\')} ${JSON.stringify(text)}`;
+        let encoded: Uint8Array;
+        try {
+          encoded = encodeText(text, e.charset, e.vr);
+        } catch (error) {
+          if (!(error instanceof CharacterSetError)) throw error;
+          unsupported.push(where);
+          continue;
+        }
+        // Some writers (INFINITT, in chrKoreanMulti) designate ASCII to G0 when it already is (after a
+        // G1-only switch); pydicom and we do not. Those no-op escapes aside, the bytes must match.
+        // With IR 13 as value 1, writers return G0 to JIS X 0201 Roman (ESC ( J, chrH32) or to ASCII
+        // (ESC ( B, chrSQEncoding): both are single-byte Roman sets; we write ESC ( J.
+        const roman = (hex: string) =>
+          e.charset[0]?.endsWith(' 13') ? hex.replaceAll('1b2842', '1b284a') : hex;
+        expect(roman(Buffer.from(encoded).toString('hex')), where).toBe(
+          roman(withoutRedundantG0Escapes(unpadded).toString('hex')),
+        );
+        checked++;
+      }
+    }
+    expect(unsupported).toEqual([]);
+    expect(checked).toBeGreaterThan(100);
+  });
+
+  it('writes Japanese with escape sequences and returns to ASCII before delimiters', () => {
+    const bytes = encodeText('Yamada^Tarou=山田^太郎', ['', 'ISO 2022 IR 87'], 'PN');
+    expect(Buffer.from(bytes).toString('latin1')).toBe('Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B');
+    expect(decodeText(bytes, ['', 'ISO 2022 IR 87'], 'PN')).toBe('Yamada^Tarou=山田^太郎');
+  });
+
+  it('switches between ISO 8859 G1 sets', () => {
+    const charset = ['ISO 2022 IR 100', 'ISO 2022 IR 144'];
+    const bytes = encodeText('é Ж é', charset);
+    expect([...bytes]).toEqual([0xe9, 0x20, 0x1b, 0x2d, 0x4c, 0xb6, 0x20, 0x1b, 0x2d, 0x41, 0xe9]);
+    expect(decodeText(bytes, charset)).toBe('é Ж é');
   });
 });
