@@ -14,7 +14,13 @@ import type {
 import { writerFor } from './association-writer.js';
 import { AsyncQueue } from './async-queue.js';
 import type { CommandSet } from './command-elements.js';
-import { CommandDataSetType, CommandField, commandName, isResponse } from './command-field.js';
+import {
+  CommandDataSetType,
+  CommandField,
+  commandName,
+  isCommandField,
+  isResponse,
+} from './command-field.js';
 import { encodeCommandSet } from './command-set.js';
 import { type DimseLogger, resolveDimseLogger } from './dimse-logger.js';
 import { AssociationEndedError, DimseProtocolError, NoPresentationContextError } from './errors.js';
@@ -262,6 +268,31 @@ export class DimseChannel {
 
   private onMessage(m: ReassembledMessage): void {
     let message: DimseMessage;
+    const field = m.command.commandField;
+    if (!isCommandField(field) && (field & 0x8000) === 0 && m.command.messageId !== undefined) {
+      // A request this provider does not know: answer Unrecognized operation (PS3.7 C.5.6), keep going.
+      this.logger.warn('dimse unknown command, answered 0x0211', {
+        association: this.association.id,
+        commandField: field,
+      });
+      m.dataset?.resume();
+      const done = m.datasetReceived ?? Promise.resolve();
+      done
+        .then(() =>
+          this.send(m.contextId, {
+            commandField: field | 0x8000,
+            messageIdBeingRespondedTo: m.command.messageId as number,
+            status: 0x0211,
+          }),
+        )
+        .catch(() => {});
+      return;
+    }
+    if (!isCommandField(field) && (field & 0x8000) !== 0 && m.command.status !== undefined) {
+      // The response to a request outside the table (sent with `invoke`): matched like any other.
+      this.onResponse(m.command as DimseMessage, m);
+      return;
+    }
     try {
       message = toDimseMessage(m.command);
     } catch (cause) {

@@ -116,6 +116,21 @@ describe('DIMSE-N over the dispatcher', () => {
     expect(create?.message).toMatchObject({ status: 0, affectedSopInstanceUid: '9.8.7' });
   });
 
+  it('an unknown request command is answered 0x0211 and the association goes on', async () => {
+    const { requestor, acceptor } = pair();
+    createDimseScp(acceptor, { handlers: { cEcho: () => ({ status: 0 }) } });
+    const channel = new DimseChannel(requestor);
+    const [rsp, ...rest] = await responsesOf(channel, 1, { commandField: 0x0099 }, Buffer.alloc(10));
+    expect(rest).toHaveLength(0);
+    expect(rsp?.message).toMatchObject({
+      commandField: 0x8099,
+      messageIdBeingRespondedTo: 1,
+      status: 0x0211,
+    });
+    expect(acceptor.ended).toBe(false);
+    expect(requestor.ended).toBe(false);
+  });
+
   it('a C-STORE handler that refuses at once is answered only after the whole data set arrived', async () => {
     const { requestor, acceptor } = memoryAssociationPair({
       contexts: [{ id: 3, abstractSyntax: SC, transferSyntax: ELE }],
