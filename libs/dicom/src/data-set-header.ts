@@ -158,7 +158,11 @@ export class DataSetHeaderReader {
   }
 }
 
-/** Read the header attributes of a whole (or the beginning of a) data set held in memory. */
+/**
+ * Read the header attributes from a data set held in memory: the whole of it, or a beginning long
+ * enough to pass the wanted attributes. Throws DicomParseError if the bytes end inside an element
+ * before that (use DataSetHeaderReader to feed more).
+ */
 export function readDataSetHeader(
   bytes: Uint8Array,
   transferSyntaxUid: string,

@@ -1,5 +1,6 @@
 export {
   CHARACTER_SET_TERMS,
+  type CharacterSetTerm,
   decodeText,
   normalizeCharacterSetTerm,
   unknownCharacterSetTerms,

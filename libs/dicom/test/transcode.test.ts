@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildPart10,
   canTranscode,
+  encodeIdentifier,
   parsePart10,
   readDataSetHeader,
   TransferSyntaxUid,
@@ -112,5 +113,50 @@ describe('transcoding between native transfer syntaxes', () => {
         TransferSyntaxUid.ExplicitVrLittleEndian,
       ),
     ).toThrow(UnsupportedTransferSyntaxError);
+  });
+});
+
+describe('streaming transcoding of a large object', () => {
+  it('converts 24 MiB of big endian pixel data in bounded pieces, byte-swapped', async () => {
+    const pixels = new Uint8Array(24 * 1024 * 1024);
+    for (let i = 0; i < pixels.length; i += 2) {
+      pixels[i] = (i >> 9) & 0xff; // high byte first: big endian 16-bit samples
+      pixels[i + 1] = i & 0xff;
+    }
+    const head = Buffer.from(
+      transcodeDataSetSync(
+        encodeIdentifier(
+          { SOPInstanceUID: '1.2.3', Rows: 4096, Columns: 3072, BitsAllocated: 16 },
+          TransferSyntaxUid.ExplicitVrLittleEndian,
+        ),
+        TransferSyntaxUid.ExplicitVrLittleEndian,
+        TransferSyntaxUid.ExplicitVrBigEndian,
+      ),
+    );
+    const pixelHeader = Buffer.from([0x7f, 0xe0, 0x00, 0x10, 0x4f, 0x57, 0, 0, 0x01, 0x80, 0x00, 0x00]);
+    const source = function* () {
+      yield head;
+      yield pixelHeader;
+      for (let o = 0; o < pixels.length; o += 1024 * 1024 + 1) yield pixels.subarray(o, o + 1024 * 1024 + 1);
+    };
+    let largest = 0;
+    const parts: Uint8Array[] = [];
+    for await (const part of transcodeDataSet(
+      source(),
+      TransferSyntaxUid.ExplicitVrBigEndian,
+      TransferSyntaxUid.ImplicitVrLittleEndian,
+    )) {
+      largest = Math.max(largest, part.length);
+      parts.push(part);
+    }
+    expect(largest).toBeLessThanOrEqual(1024 * 1024 + 16);
+    const out = Buffer.concat(parts);
+    const pixelStart = out.length - pixels.length;
+    expect(out.readUInt32LE(pixelStart - 4)).toBe(pixels.length); // implicit VR: 32-bit length
+    for (const i of [0, 2, 513 * 2, pixels.length - 2]) {
+      expect(out[pixelStart + i], `byte ${i}`).toBe(pixels[i + 1]);
+      expect(out[pixelStart + i + 1], `byte ${i + 1}`).toBe(pixels[i]);
+    }
+    expect(readDataSetHeader(out, TransferSyntaxUid.ImplicitVrLittleEndian).sopInstanceUid).toBe('1.2.3');
   });
 });
