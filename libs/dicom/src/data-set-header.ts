@@ -5,6 +5,7 @@ import { UnsupportedTransferSyntaxError } from './errors.js';
 import { PrefixInflater } from './inflate.js';
 import { type Tag, Tags } from './tag.js';
 import { transferSyntax } from './transfer-syntax.js';
+import type { Vr } from './vr.js';
 
 /** The attributes the storage index needs from an instance, read from the start of its data set. */
 export const HEADER_KEYWORDS = [
@@ -67,10 +68,7 @@ export class DataSetHeaderReader {
   readonly #reader: ElementReader;
   readonly #inflater: PrefixInflater | undefined;
   readonly #wanted: ReadonlyMap<Tag, string>;
-  readonly #values = new Map<
-    Tag,
-    { bytes: Uint8Array; vr: Parameters<typeof decodeElementValue>[1]; le: boolean }
-  >();
+  readonly #values = new Map<Tag, { bytes: Uint8Array; vr: Vr; le: boolean }>();
   #complete = false;
 
   constructor(transferSyntaxUid: string, options: DataSetHeaderReaderOptions = {}) {

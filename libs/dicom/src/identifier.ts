@@ -32,7 +32,7 @@ export interface Identifier {
 }
 
 export interface EncodeIdentifierOptions {
-  /** Character set to encode text in; defaults to the identifier's own SpecificCharacterSet. */
+  /** Character set of text when the identifier has no SpecificCharacterSet of its own (e.g. the enclosing data set's). */
   readonly specificCharacterSet?: readonly string[];
   /** VR for attributes given by hex tag that the dictionary does not know (default UN). */
   readonly vrs?: Readonly<Record<string, Vr>>;
