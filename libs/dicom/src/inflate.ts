@@ -1,8 +1,10 @@
 import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { DicomParseError } from './errors.js';
 
 /**
  * Incremental inflater for Deflated Explicit VR Little Endian (PS3.5 A.5, raw deflate): push
- * compressed chunks, get the inflated bytes not returned before. It re-inflates the compressed prefix
+ * compressed chunks, get the inflated bytes not returned before. Throws DicomParseError (with the
+ * zlib error as cause; offset = inflated bytes so far) if the stream is corrupt. It re-inflates the compressed prefix
  * on each push (Node's zlib has no synchronous streaming API), which is cheap for the few KiB a header
  * needs but quadratic for whole large objects pushed in many chunks.
  */
@@ -14,9 +16,10 @@ export class PrefixInflater {
     const all = Buffer.concat(this.#chunks);
     let out: Buffer;
     try {
+      // Z_SYNC_FLUSH: a truncated stream yields what it has so far instead of failing.
       out = inflateRawSync(all, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch {
-      return new Uint8Array(0); // the prefix so far cannot be inflated yet: wait for more
+    } catch (error) {
+      throw new DicomParseError('deflated data set is corrupt', this.#produced, { cause: error });
     }
     const fresh = out.subarray(this.#produced);
     this.#produced = out.length;

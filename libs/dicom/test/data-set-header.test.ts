@@ -119,3 +119,10 @@ describe('DataSetHeaderReader on the acceptance suite real-world files', () => {
     expect(() => new DataSetHeaderReader('1.2.3.4')).toThrow(UnsupportedTransferSyntaxError);
   });
 });
+
+describe('DataSetHeaderReader on deflated input', () => {
+  it('reports a corrupt deflate stream instead of waiting forever', () => {
+    const reader = new DataSetHeaderReader(TransferSyntaxUid.DeflatedExplicitVrLittleEndian);
+    expect(() => reader.push(Uint8Array.of(0xff, 0xff, 0xff, 0xff))).toThrow(/deflated data set is corrupt/);
+  });
+});
