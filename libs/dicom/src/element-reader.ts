@@ -82,6 +82,8 @@ interface Container {
 }
 
 const DEFAULT_MAX_CAPTURE = 16 * 1024 * 1024;
+/** Open sequences plus items allowed at once: real data sets nest a few levels; hostile ones, millions. */
+const MAX_NESTING = 256;
 const defaultCapture = (e: ElementHeader): boolean => e.length <= 4096;
 
 /**
@@ -103,6 +105,7 @@ export class ElementReader {
   readonly #emitValueChunks: boolean;
   #encoding: DataSetEncoding;
   readonly #stack: Container[] = [];
+  #items = 0;
   readonly #stopBeforeTag: Tag;
   readonly #capture: (element: ElementHeader) => boolean;
   readonly #maxCapture: number;
@@ -178,10 +181,17 @@ export class ElementReader {
     return events;
   }
 
+  /** Number of open items: the nesting depth of the elements being read. */
   #depth(): number {
-    let d = 0;
-    for (const c of this.#stack) if (c.kind === 'item') d++;
-    return d;
+    return this.#items;
+  }
+
+  #push(container: Container, offset: number): void {
+    if (this.#stack.length >= MAX_NESTING) {
+      throw new DicomParseError(`sequences nested deeper than ${MAX_NESTING / 2} levels`, offset);
+    }
+    this.#stack.push(container);
+    if (container.kind === 'item') this.#items++;
   }
 
   #closeDefinedContainers(events: ElementEvent[]): void {
@@ -197,6 +207,7 @@ export class ElementReader {
 
   #pop(events: ElementEvent[], offset: number): void {
     const top = this.#stack.pop()!;
+    if (top.kind === 'item') this.#items--;
     this.#encoding = top.outer;
     if (top.kind === 'item')
       events.push({ kind: ElementEventKind.ItemEnd, offset, depth: this.#depth() + 1 });
@@ -295,11 +306,10 @@ export class ElementReader {
         this.#consume(headerLength);
         events.push({ kind: ElementEventKind.Element, element, value: undefined, opensSequence: true });
         const isFragments = t === Tags.PixelData;
-        this.#stack.push({
-          kind: isFragments ? 'fragments' : 'sequence',
-          end: undefined,
-          outer: this.#encoding,
-        });
+        this.#push(
+          { kind: isFragments ? 'fragments' : 'sequence', end: undefined, outer: this.#encoding },
+          offset,
+        );
         if (vr === 'UN') this.#encoding = { explicitVr: false, littleEndian: true };
         continue;
       }
@@ -307,7 +317,7 @@ export class ElementReader {
       if (vr === 'SQ') {
         this.#consume(headerLength);
         events.push({ kind: ElementEventKind.Element, element, value: undefined, opensSequence: true });
-        this.#stack.push({ kind: 'sequence', end: element.valueOffset + length, outer: this.#encoding });
+        this.#push({ kind: 'sequence', end: element.valueOffset + length, outer: this.#encoding }, offset);
         if (unSequence) this.#encoding = { explicitVr: false, littleEndian: true };
         continue;
       }
@@ -361,11 +371,14 @@ export class ElementReader {
         return;
       }
       this.#consume(8);
-      this.#stack.push({
-        kind: 'item',
-        end: length === UNDEFINED_LENGTH ? undefined : offset + 8 + length,
-        outer: this.#encoding,
-      });
+      this.#push(
+        {
+          kind: 'item',
+          end: length === UNDEFINED_LENGTH ? undefined : offset + 8 + length,
+          outer: this.#encoding,
+        },
+        offset,
+      );
       events.push({ kind: ElementEventKind.ItemStart, offset, depth: this.#depth() });
       return;
     }

@@ -164,5 +164,13 @@ describe('ElementReader structures', () => {
       encodeIdentifier({ PatientID: 'P1' }, ts),
     ]);
     expect(() => walk([overrun], ts)).toThrow(/overruns/);
+    // A million nested undefined-length sequences and items: refused early, not a stack of a million.
+    const level = Buffer.from([
+      ...[0x08, 0x00, 0x10, 0x11, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff],
+      ...[0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff],
+    ]);
+    expect(() => walk([Buffer.concat(Array.from({ length: 1_000_000 }, () => level))], ts)).toThrow(
+      /nested deeper/,
+    );
   });
 });
