@@ -47,7 +47,7 @@ run: build
 	$(NODE) services/dicomesh/dist/main.js all-in-one
 
 bench: build system-deps
-	$(NODE) test/bench/run.mjs
+	$(NODE) test/bench/run.ts
 
 clean:
 	$(BIN)/tsc -b --clean

@@ -29,25 +29,40 @@ function withPduHeader(type: number, body: Buffer): Buffer {
 }
 
 function encodePDataTf(pdu: PDataTfPdu): Buffer {
+  return Buffer.concat(encodePDataTfParts(pdu));
+}
+
+/**
+ * A P-DATA-TF PDU as a list of buffers: the PDU header joined to the first PDV's item header, then each
+ * PDV's data as given (not copied) and the next item header. Written with one corked `writev`, a large
+ * data set fragment goes from the reader to the socket without being copied into a PDU buffer.
+ */
+export function encodePDataTfParts(pdu: PDataTfPdu): Buffer[] {
   let length = 0;
-  for (const pdv of pdu.pdvs) length += 6 + pdv.data.length;
-  const out = Buffer.allocUnsafe(PDU_HEADER_LENGTH + length);
-  out.writeUInt8(PduType.PDataTf, 0);
-  out.writeUInt8(0, 1);
-  out.writeUInt32BE(length, 2);
+  for (const pdv of pdu.pdvs) length += PDV_ITEM_HEADER_LENGTH + pdv.data.length;
+  const parts: Buffer[] = [];
+  let header = Buffer.allocUnsafe(PDU_HEADER_LENGTH + PDV_ITEM_HEADER_LENGTH);
+  header.writeUInt8(PduType.PDataTf, 0);
+  header.writeUInt8(0, 1);
+  header.writeUInt32BE(length, 2);
   let offset = PDU_HEADER_LENGTH;
   for (const pdv of pdu.pdvs) {
     if (pdv.contextId < 1 || pdv.contextId > 255 || pdv.contextId % 2 === 0) {
       throw new RangeError(`P-DATA-TF: presentation context ID ${pdv.contextId} is not odd in 1..255`);
     }
-    out.writeUInt32BE(pdv.data.length + 2, offset);
-    out.writeUInt8(pdv.contextId, offset + 4);
-    out.writeUInt8((pdv.isCommand ? 1 : 0) | (pdv.isLast ? 2 : 0), offset + 5);
-    pdv.data.copy(out, offset + 6);
-    offset += 6 + pdv.data.length;
+    if (offset === 0) header = Buffer.allocUnsafe(PDV_ITEM_HEADER_LENGTH);
+    header.writeUInt32BE(pdv.data.length + 2, offset);
+    header.writeUInt8(pdv.contextId, offset + 4);
+    header.writeUInt8((pdv.isCommand ? 1 : 0) | (pdv.isLast ? 2 : 0), offset + 5);
+    parts.push(header);
+    if (pdv.data.length > 0) parts.push(pdv.data);
+    offset = 0;
   }
-  return out;
+  return parts;
 }
+
+/** PDV item: 4-byte item length, presentation context ID, message control header (PS3.8 9.3.5.1). */
+const PDV_ITEM_HEADER_LENGTH = 6;
 
 /** 16 bytes, space padded (PS3.8 9.3.2). */
 export function encodeAeTitle(title: string, field: string): Buffer {

@@ -20,7 +20,7 @@ import type {
 import { AssociationAbortedError, AssociationRejectedError, InvalidPrimitiveError } from './errors.js';
 import { negotiatedAssociation } from './negotiation.js';
 import type { AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu } from './pdu.js';
-import { encodePdu } from './pdu-encoder.js';
+import { encodePDataTfParts, encodePdu } from './pdu-encoder.js';
 import { PduStreamDecoder } from './pdu-stream-decoder.js';
 import { PDU_TYPE_NAMES, PduType } from './pdu-type.js';
 import { RejectReason, RejectResult, RejectSource } from './reject-codes.js';
@@ -32,6 +32,9 @@ import {
   UpperLayerStateMachine,
 } from './state-machine.js';
 import type { UlLogger } from './ul-logger.js';
+
+/** PDUs up to this size are copied into one buffer (one write); larger ones are written part by part. */
+const COPY_THRESHOLD = 64 * 1024;
 
 export interface UpperLayerConnectionOptions {
   readonly side: 'acceptor' | 'requestor';
@@ -342,20 +345,25 @@ export class UpperLayerConnection
       );
       return;
     }
-    let bytes: Buffer;
+    let parts: Buffer[];
     try {
-      bytes = encodePdu(pdu);
+      parts = pdu.type === PduType.PDataTf ? encodePDataTfParts(pdu) : [encodePdu(pdu)];
     } catch (error) {
       this.log('error', 'cannot encode PDU', { pduType: PDU_TYPE_NAMES[pdu.type], error: String(error) });
       onSent?.(error as Error);
       return;
     }
+    const total = parts.reduce((n, part) => n + part.length, 0);
     this.log('debug', 'pdu sent', {
       direction: 'out',
       pduType: PDU_TYPE_NAMES[pdu.type],
-      bytes: bytes.length,
+      bytes: total,
     });
-    const flushed = socket.write(bytes);
+    // Small PDUs are joined into one write; a large data set fragment is written as it is, behind its
+    // headers, so it is never copied into a PDU buffer.
+    let flushed = true;
+    if (parts.length === 1 || total <= COPY_THRESHOLD) flushed = socket.write(Buffer.concat(parts, total));
+    else for (const part of parts) flushed = socket.write(part);
     if (!onSent) return;
     if (flushed) onSent();
     else this.drainWaiters.push(onSent);

@@ -5,8 +5,11 @@ import { pipeline } from 'node:stream/promises';
 import { buildFileMetaHeader, IncompleteInputError, type Part10Split, parsePart10 } from '@dicomesh/dicom';
 import { DICOMESH_IMPLEMENTATION_CLASS_UID, DICOMESH_IMPLEMENTATION_VERSION_NAME } from '@dicomesh/dicom-ul';
 
-const FIRST_READ = 64 * 1024;
+/** Enough for nearly every meta header; a longer one is read again with a larger buffer. */
+const FIRST_READ = 8 * 1024;
 const MAX_META_READ = 16 * 1024 * 1024;
+/** Data sets are read in chunks of this size: a fragment is then mostly a slice of one chunk, not a copy. */
+const READ_CHUNK = 1024 * 1024;
 
 export interface Part10File extends Part10Split {
   readonly path: string;
@@ -33,7 +36,7 @@ export async function openPart10(path: string): Promise<Part10File> {
           path,
           sopClassUid,
           sopInstanceUid,
-          dataSet: () => createReadStream(path, { start: split.dataSetOffset }),
+          dataSet: () => createReadStream(path, { start: split.dataSetOffset, highWaterMark: READ_CHUNK }),
         };
       } catch (error) {
         if (!(error instanceof IncompleteInputError) || bytesRead < size || size >= MAX_META_READ)

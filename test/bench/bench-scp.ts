@@ -1,0 +1,55 @@
+/**
+ * The library's SCP for the benchmark: accepts CT/MR/SC storage and verification, and writes each
+ * received object as a Part 10 file in DIR (meta header + the data set as received), as DCMTK storescp
+ * does (no fsync: this measures the network core; the storage service's benchmark adds fsync and index). Prints `listening PORT` when ready. Run with Node 24 (type stripping) after `make build`.
+ *
+ * usage: node bench-scp.ts DIR [PORT]
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildFileMetaHeader, STORAGE_SOP_CLASS_UIDS, UNCOMPRESSED_TRANSFER_SYNTAXES } from '@dicomesh/dicom';
+import { createAcceptor, DICOMESH_IMPLEMENTATION_CLASS_UID } from '@dicomesh/dicom-ul';
+import { createDimseScp, VerificationSopClass } from '@dicomesh/dimse';
+
+const dir = process.argv[2];
+if (!dir) throw new Error('usage: bench-scp.ts DIR [PORT]');
+const port = Number.parseInt(process.argv[3] ?? '0', 10);
+const storage = new Set<string>(STORAGE_SOP_CLASS_UIDS);
+const MAX_PDU_LENGTH = 262_144;
+
+const acceptor = createAcceptor({
+  aeTitle: 'BENCHSCP',
+  maxPduLength: MAX_PDU_LENGTH,
+  transferSyntaxesFor: (abstractSyntax) =>
+    abstractSyntax === VerificationSopClass || storage.has(abstractSyntax) ? UNCOMPRESSED_TRANSFER_SYNTAXES : undefined,
+  onAssociation: (association) =>
+    createDimseScp(association, {
+      handlers: {
+        cEcho: () => ({ status: 0 }),
+        cStore: async (rq) => {
+          // Synchronous writes chunk by chunk, as storescp does: no thread-pool round trips per object.
+          const fd = openSync(join(dir, `${rq.affectedSopInstanceUid}.dcm`), 'w');
+          try {
+            writeSync(
+              fd,
+              buildFileMetaHeader({
+                sopClassUid: rq.affectedSopClassUid,
+                sopInstanceUid: rq.affectedSopInstanceUid,
+                transferSyntaxUid: rq.transferSyntaxUid,
+                implementationClassUid: DICOMESH_IMPLEMENTATION_CLASS_UID,
+              }),
+            );
+            for await (const chunk of rq.dataset) writeSync(fd, chunk as Buffer);
+          } finally {
+            closeSync(fd);
+          }
+          return { status: 0 };
+        },
+      },
+    }),
+});
+const address = await acceptor.listen(port, '127.0.0.1');
+process.stdout.write(`listening ${address.port}\n`);
+process.on('SIGTERM', () => {
+  acceptor.close().then(() => process.exit(0));
+});
