@@ -37,6 +37,7 @@ export {
   type MetricsServerOptions,
   serveMetrics,
 } from './metrics-server.js';
+export { onShutdownSignal } from './shutdown-signal.js';
 export {
   startTelemetry,
   type Telemetry,

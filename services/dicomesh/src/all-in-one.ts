@@ -4,9 +4,14 @@
  */
 import { ConfigError, type GatewayConfig, readGatewayConfig } from '@dicomesh/config';
 import { connectBackends, startGateway, startHealthServer } from '@dicomesh/gateway';
-import { configureLogging, createLogger, serveMetrics, startTelemetry } from '@dicomesh/telemetry';
+import {
+  configureLogging,
+  createLogger,
+  onShutdownSignal,
+  serveMetrics,
+  startTelemetry,
+} from '@dicomesh/telemetry';
 import { startVerificationServer } from '@dicomesh/verification';
-import { onShutdownSignal } from './shutdown.js';
 
 const LOOPBACK = '127.0.0.1';
 const DRAIN_GRACE_MS = 25_000;

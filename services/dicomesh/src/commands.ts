@@ -1,5 +1,6 @@
 /** The commands of the one `dicomesh` binary: services, all-in-one, and the operators' SCU tools. */
 import { runGateway } from '@dicomesh/gateway';
+import { runVerification } from '@dicomesh/verification';
 import { runAllInOne } from './all-in-one.js';
 import { echoTool } from './scu/echo-tool.js';
 import { findTool } from './scu/find-tool.js';
@@ -29,6 +30,7 @@ const tool = (summary: string, run: (args: ScuArgs) => Promise<number>): Command
 export const COMMANDS: Readonly<Record<string, Command>> = {
   'all-in-one': service('every service in one process (what `make run` starts)', runAllInOne),
   gateway: service('the DICOM gateway', runGateway),
+  verification: service('the verification (C-ECHO) service', runVerification),
   echo: tool('C-ECHO: [-aet AE] [-aec AE] HOST PORT', echoTool),
   store: tool('C-STORE: [-aet AE] [-aec AE] HOST PORT FILE...', storeTool),
   find: tool('C-FIND: [-P|-S] -k KEY=VALUE... [--cancel-after N] HOST PORT', findTool),

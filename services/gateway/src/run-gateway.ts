@@ -3,7 +3,13 @@
  * DICOM listener and its health, and on SIGTERM: NOT_SERVING, drain, exit.
  */
 import { ConfigError, type GatewayConfig, readGatewayConfig } from '@dicomesh/config';
-import { configureLogging, createLogger, serveMetrics, startTelemetry } from '@dicomesh/telemetry';
+import {
+  configureLogging,
+  createLogger,
+  onShutdownSignal,
+  serveMetrics,
+  startTelemetry,
+} from '@dicomesh/telemetry';
 import { connectBackends } from './backends.js';
 import { startGateway } from './gateway.js';
 import { startHealthServer } from './health-server.js';
@@ -41,22 +47,12 @@ export async function runGateway(): Promise<void> {
   });
   health.setServing(true);
 
-  const shutdown = async (signal: string) => {
-    logger.info('shutting down', { signal });
+  onShutdownSignal(logger, async () => {
     health.setServing(false);
     await gateway.drain(DRAIN_GRACE_MS);
     await gateway.close();
     await health.close();
     await metrics?.close();
     await telemetry.shutdown();
-    process.exit(0);
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      shutdown(signal).catch((error: unknown) => {
-        logger.error('shutdown failed', { error: String(error) });
-        process.exit(1);
-      });
-    });
-  }
+  });
 }

@@ -1,3 +1,4 @@
+export { runVerification } from './run-verification.js';
 export {
   startVerificationServer,
   VERIFICATION_SERVICE,

@@ -1,5 +1,5 @@
 /** SIGTERM/SIGINT: run the shutdown steps once, then exit (1 if they failed). */
-import type { Logger } from '@dicomesh/telemetry';
+import type { Logger } from './logger.js';
 
 export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>): void {
   let started = false;
