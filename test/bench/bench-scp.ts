@@ -21,7 +21,9 @@ const acceptor = createAcceptor({
   aeTitle: 'BENCHSCP',
   maxPduLength: MAX_PDU_LENGTH,
   transferSyntaxesFor: (abstractSyntax) =>
-    abstractSyntax === VerificationSopClass || storage.has(abstractSyntax) ? UNCOMPRESSED_TRANSFER_SYNTAXES : undefined,
+    abstractSyntax === VerificationSopClass || storage.has(abstractSyntax)
+      ? UNCOMPRESSED_TRANSFER_SYNTAXES
+      : undefined,
   onAssociation: (association) =>
     createDimseScp(association, {
       handlers: {

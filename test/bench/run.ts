@@ -88,9 +88,20 @@ const DICOMESH: Side = {
   name: 'dicomesh store -> library SCP',
   calledAe: 'BENCHSCP',
   start: (port, outDir) =>
-    spawn(NODE, [join(ROOT, 'test/bench/bench-scp.ts'), outDir, String(port)], { env: DCMTK_ENV, stdio: 'ignore' }),
+    spawn(NODE, [join(ROOT, 'test/bench/bench-scp.ts'), outDir, String(port)], {
+      env: DCMTK_ENV,
+      stdio: 'ignore',
+    }),
   send: (port, files) =>
-    run(NODE, [join(ROOT, 'services/dicomesh/dist/main.js'), 'store', '-aec', 'BENCHSCP', '127.0.0.1', String(port), ...files]),
+    run(NODE, [
+      join(ROOT, 'services/dicomesh/dist/main.js'),
+      'store',
+      '-aec',
+      'BENCHSCP',
+      '127.0.0.1',
+      String(port),
+      ...files,
+    ]),
 };
 
 async function measure(side: Side, files: readonly string[]): Promise<number> {
@@ -106,7 +117,8 @@ async function measure(side: Side, files: readonly string[]): Promise<number> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (result.code !== 0) throw new Error(`${side.name} failed: ${result.output.slice(-2000)}`);
     const received = readdirSync(outDir).length;
-    if (received !== files.length) throw new Error(`${side.name}: ${received} of ${files.length} objects received`);
+    if (received !== files.length)
+      throw new Error(`${side.name}: ${received} of ${files.length} objects received`);
     return seconds;
   } finally {
     server.kill('SIGTERM');
@@ -126,7 +138,12 @@ async function main(): Promise<void> {
       const times: number[] = [];
       for (let i = 0; i < RUNS; i++) times.push(await measure(side, files));
       const seconds = median(times);
-      rows.push({ side: side.name, seconds, objectsPerSecond: files.length / seconds, mbPerSecond: bytes / 1e6 / seconds });
+      rows.push({
+        side: side.name,
+        seconds,
+        objectsPerSecond: files.length / seconds,
+        mbPerSecond: bytes / 1e6 / seconds,
+      });
     }
     const [dcmtk, ours] = rows as [(typeof rows)[0], (typeof rows)[0]];
     const ratio = ours.objectsPerSecond / dcmtk.objectsPerSecond;
@@ -147,7 +164,12 @@ async function corpusFiles(corpus: Corpus): Promise<{ files: string[]; bytes: nu
   const dir = join(WORK, `objects-${corpus.kind}-${corpus.count}`);
   if (!existsSync(join(dir, '.complete'))) {
     rmSync(dir, { recursive: true, force: true });
-    const made = await run('/usr/bin/python3', [join(ROOT, 'test/bench/make-objects.py'), dir, String(corpus.count), corpus.kind]);
+    const made = await run('/usr/bin/python3', [
+      join(ROOT, 'test/bench/make-objects.py'),
+      dir,
+      String(corpus.count),
+      corpus.kind,
+    ]);
     if (made.code !== 0) throw new Error(`making ${corpus.name}: ${made.output}`);
     writeFileSync(join(dir, '.complete'), '');
   }
