@@ -1,12 +1,8 @@
-/** The commands of the one `dicomesh` binary: services, all-in-one, and the operators' SCU tools. */
-import { runGateway } from '@dicomesh/gateway';
-import { runVerification } from '@dicomesh/verification';
-import { runAllInOne } from './all-in-one.js';
-import { echoTool } from './scu/echo-tool.js';
-import { findTool } from './scu/find-tool.js';
-import { getTool, moveTool } from './scu/retrieve-tools.js';
+/**
+ * The commands of the one `dicomesh` binary: services, all-in-one, and the operators' SCU tools.
+ * Each command loads its modules only when it runs, so an SCU tool does not pay for gRPC and telemetry.
+ */
 import { parseScuArgs, type ScuArgs } from './scu/scu-args.js';
-import { storeTool } from './scu/store-tool.js';
 
 export interface Command {
   readonly summary: string;
@@ -14,28 +10,52 @@ export interface Command {
   run(argv: readonly string[]): Promise<number | undefined>;
 }
 
-const service = (summary: string, start: () => Promise<void>): Command => ({
+const service = (summary: string, load: () => Promise<() => Promise<void>>): Command => ({
   summary,
   run: async () => {
-    await start();
+    await (await load())();
     return undefined;
   },
 });
 
-const tool = (summary: string, run: (args: ScuArgs) => Promise<number>): Command => ({
+const tool = (summary: string, load: () => Promise<(args: ScuArgs) => Promise<number>>): Command => ({
   summary,
-  run: (argv) => run(parseScuArgs(argv)),
+  run: async (argv) => {
+    const args = parseScuArgs(argv);
+    return (await load())(args);
+  },
 });
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
-  'all-in-one': service('every service in one process (what `make run` starts)', runAllInOne),
-  gateway: service('the DICOM gateway', runGateway),
-  verification: service('the verification (C-ECHO) service', runVerification),
-  echo: tool('C-ECHO: [-aet AE] [-aec AE] HOST PORT', echoTool),
-  store: tool('C-STORE: [-aet AE] [-aec AE] HOST PORT FILE...', storeTool),
-  find: tool('C-FIND: [-P|-S] -k KEY=VALUE... [--cancel-after N] HOST PORT', findTool),
-  move: tool('C-MOVE: [-P|-S] -aem DEST -k KEY=VALUE... [--cancel-after N] HOST PORT', moveTool),
-  get: tool('C-GET: [-P|-S] [-od DIR] -k KEY=VALUE... [--cancel-after N] HOST PORT', getTool),
+  'all-in-one': service(
+    'every service in one process (what `make run` starts)',
+    async () => (await import('./all-in-one.js')).runAllInOne,
+  ),
+  gateway: service('the DICOM gateway', async () => (await import('@dicomesh/gateway')).runGateway),
+  verification: service(
+    'the verification (C-ECHO) service',
+    async () => (await import('@dicomesh/verification')).runVerification,
+  ),
+  echo: tool(
+    'C-ECHO: [-aet AE] [-aec AE] HOST PORT',
+    async () => (await import('./scu/echo-tool.js')).echoTool,
+  ),
+  store: tool(
+    'C-STORE: [-aet AE] [-aec AE] HOST PORT FILE...',
+    async () => (await import('./scu/store-tool.js')).storeTool,
+  ),
+  find: tool(
+    'C-FIND: [-P|-S] -k KEY=VALUE... [--cancel-after N] HOST PORT',
+    async () => (await import('./scu/find-tool.js')).findTool,
+  ),
+  move: tool(
+    'C-MOVE: [-P|-S] -aem DEST -k KEY=VALUE... [--cancel-after N] HOST PORT',
+    async () => (await import('./scu/retrieve-tools.js')).moveTool,
+  ),
+  get: tool(
+    'C-GET: [-P|-S] [-od DIR] -k KEY=VALUE... [--cancel-after N] HOST PORT',
+    async () => (await import('./scu/retrieve-tools.js')).getTool,
+  ),
 };
 
 export function usage(): string {

@@ -1,5 +1,5 @@
 /** Reading a Part 10 file's meta header and streaming its data set; writing a received data set as a file. */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { buildFileMetaHeader, IncompleteInputError, type Part10Split, parsePart10 } from '@dicomesh/dicom';
@@ -10,13 +10,37 @@ const FIRST_READ = 8 * 1024;
 const MAX_META_READ = 16 * 1024 * 1024;
 /** Data sets are read in chunks of this size: a fragment is then mostly a slice of one chunk, not a copy. */
 const READ_CHUNK = 1024 * 1024;
+/**
+ * A data set up to this size is read in one synchronous read when it is sent: the tool serves one
+ * association, and four thread-pool round trips per small object (open, read, read, close) would cost
+ * more than the object's transfer.
+ */
+const SMALL_DATA_SET = 1024 * 1024;
+
+function readSmall(path: string, start: number): Buffer | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size - start;
+    if (size > SMALL_DATA_SET) return undefined;
+    const bytes = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, bytes, done, size - done, start + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return bytes.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface Part10File extends Part10Split {
   readonly path: string;
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
-  /** The data set bytes, streamed from the file. */
-  dataSet(): AsyncIterable<Buffer>;
+  /** The data set bytes: read whole when small, otherwise streamed from the file. */
+  dataSet(): Buffer | AsyncIterable<Buffer>;
 }
 
 export async function openPart10(path: string): Promise<Part10File> {
@@ -36,7 +60,9 @@ export async function openPart10(path: string): Promise<Part10File> {
           path,
           sopClassUid,
           sopInstanceUid,
-          dataSet: () => createReadStream(path, { start: split.dataSetOffset, highWaterMark: READ_CHUNK }),
+          dataSet: () =>
+            readSmall(path, split.dataSetOffset) ??
+            createReadStream(path, { start: split.dataSetOffset, highWaterMark: READ_CHUNK }),
         };
       } catch (error) {
         if (!(error instanceof IncompleteInputError) || bytesRead < size || size >= MAX_META_READ)
