@@ -32,6 +32,7 @@ export {
   type StrOptions,
   str,
 } from './env-readers.js';
+export { CONFIG_EXIT_CODE, readConfigOrExit } from './read-or-exit.js';
 export {
   type GatewayConfig,
   gatewaySpec,

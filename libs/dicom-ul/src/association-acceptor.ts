@@ -38,7 +38,7 @@ export interface AcceptorOptions {
   implementationClassUid?: string;
   implementationVersionName?: string;
   onAssociation: (association: Association) => void;
-  /** Structured logger; default silent unless DICOMESH_DEBUG includes 'dicom-ul'. */
+  /** Structured logger; default silent. */
   logger?: UlLogger;
 }
 

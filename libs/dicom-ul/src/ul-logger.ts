@@ -7,7 +7,7 @@ export interface UlLogger {
 
 export const silentLogger: UlLogger = { log: () => {} };
 
-/** JSON lines on stderr, for debugging with DICOMESH_DEBUG=dicom-ul. */
+/** JSON lines on stderr, for tests and one-off debugging. */
 export const stderrLogger: UlLogger = {
   log(level, msg, fields) {
     process.stderr.write(
@@ -16,7 +16,7 @@ export const stderrLogger: UlLogger = {
   },
 };
 
-/** The given logger, or stderr when DICOMESH_DEBUG lists 'dicom-ul' (comma separated), otherwise silent. */
+/** The given logger (made safe: a logger that throws is ignored), or silence. Services pass theirs; only their config reads DICOMESH_DEBUG. */
 export function resolveLogger(logger: UlLogger | undefined): UlLogger {
   if (logger) {
     // A logger that throws must never break the protocol machine.
@@ -30,8 +30,5 @@ export function resolveLogger(logger: UlLogger | undefined): UlLogger {
       },
     };
   }
-  const debug = process.env.DICOMESH_DEBUG ?? '';
-  return debug.split(',').some((m) => m.trim() === 'dicom-ul' || m.trim() === '*')
-    ? stderrLogger
-    : silentLogger;
+  return silentLogger;
 }

@@ -1,6 +1,6 @@
 /**
  * Structured logging for the DIMSE layer: a message and named fields. `@dicomesh/telemetry`'s Logger
- * satisfies this interface; the default is silent unless DICOMESH_DEBUG lists `dimse` (or `*`).
+ * satisfies this interface; the default is silent (services pass theirs, whose debug lines their config switches on with DICOMESH_DEBUG).
  */
 export type DimseLogFields = Readonly<Record<string, unknown>>;
 
@@ -29,7 +29,5 @@ export const stderrDimseLogger: DimseLogger = {
 };
 
 export function resolveDimseLogger(logger: DimseLogger | undefined): DimseLogger {
-  if (logger) return logger;
-  const debug = (process.env.DICOMESH_DEBUG ?? '').split(',').map((m) => m.trim());
-  return debug.includes('dimse') || debug.includes('*') ? stderrDimseLogger : silentDimseLogger;
+  return logger ?? silentDimseLogger;
 }

@@ -2,7 +2,7 @@
  * `dicomesh all-in-one` (what `make run` starts): every service in one process, each behind its own gRPC
  * server on loopback, so the same code paths run as in a cluster.
  */
-import { ConfigError, type GatewayConfig, readGatewayConfig } from '@dicomesh/config';
+import { readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
 import { connectBackends, startGateway, startHealthServer } from '@dicomesh/gateway';
 import {
   configureLogging,
@@ -17,14 +17,9 @@ const LOOPBACK = '127.0.0.1';
 const DRAIN_GRACE_MS = 25_000;
 
 export async function runAllInOne(): Promise<void> {
-  let config: GatewayConfig;
-  try {
-    config = readGatewayConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    createLogger('dicomesh').error(error.message, { issues: error.issues });
-    process.exit(2);
-  }
+  const config = readConfigOrExit(readGatewayConfig, (error) =>
+    createLogger('dicomesh').error(error.message, { issues: error.issues }),
+  );
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
   const telemetry = startTelemetry({ serviceName: 'dicomesh', exporter: config.tracesExporter });
   const logger = createLogger('dicomesh');

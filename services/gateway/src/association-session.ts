@@ -4,7 +4,7 @@
  */
 import type { Association } from '@dicomesh/dicom-ul';
 import { createDimseScp } from '@dicomesh/dimse';
-import type { Logger } from '@dicomesh/telemetry';
+import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import type { Backends } from './backends.js';
 import { echoHandler } from './echo-handler.js';
@@ -36,7 +36,8 @@ export function startAssociationSession(association: Association, deps: SessionD
   };
   createDimseScp(association, {
     handlers: { cEcho: echoHandler(deps.backends, scopeDeps) },
-    logger,
+    // Under its own module name, so DICOMESH_DEBUG=dimse switches its debug lines on.
+    logger: createLogger('dimse', { associationId: association.id }),
   });
   deps.metrics.associationsOpen.inc({ calling_ae: callingAeTitle });
   logger.info('association opened', {

@@ -2,7 +2,7 @@
  * The gateway as its own process: config (failing fast on every bad variable), telemetry first, the
  * DICOM listener and its health, and on SIGTERM: NOT_SERVING, drain, exit.
  */
-import { ConfigError, type GatewayConfig, readGatewayConfig } from '@dicomesh/config';
+import { readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
 import {
   configureLogging,
   createLogger,
@@ -18,14 +18,9 @@ import { startHealthServer } from './health-server.js';
 const DRAIN_GRACE_MS = 25_000;
 
 export async function runGateway(): Promise<void> {
-  let config: GatewayConfig;
-  try {
-    config = readGatewayConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    createLogger('gateway').error(error.message, { issues: error.issues });
-    process.exit(2);
-  }
+  const config = readConfigOrExit(readGatewayConfig, (error) =>
+    createLogger('gateway').error(error.message, { issues: error.issues }),
+  );
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
   const telemetry = startTelemetry({ serviceName: 'dicomesh-gateway', exporter: config.tracesExporter });
   const logger = createLogger('gateway');

@@ -2,7 +2,7 @@
  * The verification service as its own process: config (failing fast on every bad variable), telemetry
  * first, the gRPC server with health, and on SIGTERM: NOT_SERVING, drain, exit.
  */
-import { ConfigError, type VerificationConfig } from '@dicomesh/config';
+import { readConfigOrExit } from '@dicomesh/config';
 import {
   configureLogging,
   createLogger,
@@ -14,14 +14,9 @@ import { loadConfig } from './config.js';
 import { startVerificationServer } from './server.js';
 
 export async function runVerification(): Promise<void> {
-  let config: VerificationConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    createLogger('verification').error(error.message, { issues: error.issues });
-    process.exit(2);
-  }
+  const config = readConfigOrExit(loadConfig, (error) =>
+    createLogger('verification').error(error.message, { issues: error.issues }),
+  );
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
   const telemetry = startTelemetry({ serviceName: 'dicomesh-verification', exporter: config.tracesExporter });
   const logger = createLogger('verification');
