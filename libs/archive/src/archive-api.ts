@@ -1,0 +1,108 @@
+/**
+ * The archive's contracts: where object bytes live (BlobStore) and how they are found (the index).
+ * The storage service writes through them; query and retrieve read through them.
+ */
+
+/** A validated blob key: `<StudyUID>/<SeriesUID>/<SOPInstanceUID>.<sha256-prefix>.dcm`, built only by `blobKeyFor`. */
+export type BlobKey = string & { readonly __brand: 'BlobKey' };
+
+export interface BlobWriteResult {
+  readonly key: BlobKey;
+  readonly size: number;
+  /** Hex SHA-256 of every byte written (meta header included). */
+  readonly sha256: string;
+}
+
+/** One blob being written: bytes go to a temporary file; `commit` makes it durable under its key. */
+export interface BlobWriter {
+  /** Resolves when the bytes are handed to the file (waits under backpressure). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Bytes and SHA-256 so far (the key is usually derived from them). */
+  readonly size: number;
+  digest(): string;
+  /** fsync the file, rename it to `key`, fsync the directory. After this resolves the blob survives a crash. */
+  commit(key: BlobKey): Promise<BlobWriteResult>;
+  /** Remove the temporary file; safe to call after a failure, and more than once. */
+  abort(): Promise<void>;
+}
+
+export interface BlobStore {
+  create(): Promise<BlobWriter>;
+  /** Stream a blob's bytes (from `start`, for skipping the Part 10 header). */
+  read(key: BlobKey, start?: number): AsyncIterable<Buffer>;
+  exists(key: BlobKey): Promise<boolean>;
+  remove(key: BlobKey): Promise<void>;
+  /** Remove temporary files left by a crash; run once at start-up. Returns how many were removed. */
+  cleanTemporary(): Promise<number>;
+}
+
+/** What the index keeps of one stored instance. */
+export interface InstanceRecord {
+  readonly patientId: string;
+  readonly patientName?: string;
+  readonly patientBirthDate?: string;
+  readonly patientSex?: string;
+  readonly studyInstanceUid: string;
+  readonly studyDate?: string;
+  readonly studyTime?: string;
+  readonly accessionNumber?: string;
+  readonly studyId?: string;
+  readonly studyDescription?: string;
+  readonly referringPhysicianName?: string;
+  readonly seriesInstanceUid: string;
+  readonly modality?: string;
+  readonly seriesNumber?: number;
+  readonly seriesDescription?: string;
+  readonly sopInstanceUid: string;
+  readonly sopClassUid: string;
+  readonly instanceNumber?: number;
+  readonly transferSyntaxUid: string;
+  readonly specificCharacterSet?: string;
+  /** Every attribute of the data set but bulk data, as DICOM JSON (PS3.18 F.2), for any return key later. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly blobKey: BlobKey;
+  readonly size: number;
+  readonly sha256: string;
+  /** Offset of the data set in the blob (after the Part 10 meta header). */
+  readonly dataSetOffset: number;
+  readonly sourceAeTitle: string;
+}
+
+/** An event written in the same transaction as the index change, relayed to NATS after commit. */
+export interface OutboxEvent {
+  readonly subject: string;
+  /** De-duplication ID (NATS `Nats-Msg-Id`). */
+  readonly msgId: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** W3C trace context and other headers to carry. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface OutboxRow extends OutboxEvent {
+  readonly id: number;
+}
+
+export type StoreOutcome = 'stored' | 'duplicate' | 'replaced';
+
+/** What storage asks of the index. */
+export interface StorageIndex {
+  /** The record of an instance already stored, if any. */
+  findInstance(sopInstanceUid: string): Promise<{ blobKey: BlobKey; sha256: string } | undefined>;
+  /**
+   * In ONE transaction: upsert patient, study, series, insert the instance and the outbox event.
+   * An instance already there: 'duplicate' (nothing changes, no event) unless `overwrite`, then 'replaced'
+   * (the old blob key is returned so the caller can remove it after commit).
+   */
+  storeInstance(
+    record: InstanceRecord,
+    event: OutboxEvent,
+    options: { overwrite: boolean },
+  ): Promise<{ outcome: StoreOutcome; replacedBlobKey?: BlobKey }>;
+}
+
+/** What the outbox relay asks of the index. */
+export interface OutboxStore {
+  /** Oldest unpublished events first. */
+  pending(limit: number): Promise<readonly OutboxRow[]>;
+  markPublished(ids: readonly number[]): Promise<void>;
+}
