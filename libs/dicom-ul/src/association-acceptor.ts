@@ -6,7 +6,12 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import type { Association } from './association-api.js';
 import { DICOMESH_IMPLEMENTATION_CLASS_UID, DICOMESH_IMPLEMENTATION_VERSION_NAME } from './implementation.js';
-import { type AcceptorPolicy, negotiateAsAcceptor, rejectPdu } from './negotiation.js';
+import {
+  type AcceptorPolicy,
+  negotiateAsAcceptor,
+  rejectPdu,
+  type TransferSyntaxPreference,
+} from './negotiation.js';
 import { RejectReason, RejectResult, RejectSource } from './reject-codes.js';
 import { resolveLogger, type UlLogger } from './ul-logger.js';
 import { UpperLayerConnection } from './upper-layer-connection.js';
@@ -18,6 +23,8 @@ export interface AcceptorOptions {
   allowedCallingAeTitles?: readonly string[];
   /** abstract syntax -> acceptable transfer syntaxes, best first; undefined: result 3 (abstract syntax not supported); no common TS: result 4 */
   transferSyntaxesFor: (abstractSyntax: string) => readonly string[] | undefined;
+  /** Whose order picks the transfer syntax among those both support; default the acceptor's (the list above). */
+  transferSyntaxPreference?: TransferSyntaxPreference;
   /** SCP/SCU role selection answer for a proposed role item; default: accept as proposed */
   selectRole?: (
     abstractSyntax: string,
@@ -67,6 +74,9 @@ export function createAcceptor(options: AcceptorOptions): AssociationAcceptor {
     aeTitle: options.aeTitle,
     ...(options.allowedCallingAeTitles ? { allowedCallingAeTitles: options.allowedCallingAeTitles } : {}),
     transferSyntaxesFor: options.transferSyntaxesFor,
+    ...(options.transferSyntaxPreference
+      ? { transferSyntaxPreference: options.transferSyntaxPreference }
+      : {}),
     ...(options.selectRole ? { selectRole: options.selectRole } : {}),
     ...(options.extendedNegotiation ? { extendedNegotiation: options.extendedNegotiation } : {}),
     maxPduLength,

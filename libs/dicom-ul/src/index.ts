@@ -19,7 +19,12 @@ export {
 } from './errors.js';
 export { DICOMESH_IMPLEMENTATION_CLASS_UID, DICOMESH_IMPLEMENTATION_VERSION_NAME } from './implementation.js';
 export { DICOM_APPLICATION_CONTEXT_NAME, ItemType, UserIdentityType } from './item-type.js';
-export { minWindow, negotiateAsAcceptor, negotiatedAssociation } from './negotiation.js';
+export {
+  minWindow,
+  negotiateAsAcceptor,
+  negotiatedAssociation,
+  TransferSyntaxPreference,
+} from './negotiation.js';
 export type * from './pdu.js';
 export { decodePdu, decodePduBody, MAX_PRESENTATION_CONTEXTS } from './pdu-decoder.js';
 export { encodePdu } from './pdu-encoder.js';

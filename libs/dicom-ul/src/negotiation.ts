@@ -21,6 +21,11 @@ export interface AcceptorPolicy {
   readonly aeTitle: string;
   readonly allowedCallingAeTitles?: readonly string[];
   readonly transferSyntaxesFor: (abstractSyntax: string) => readonly string[] | undefined;
+  /**
+   * Which transfer syntax to accept among the proposed ones that `transferSyntaxesFor` allows. Default:
+   * the first of the acceptor's list. A store-as-received archive prefers the requestor's order instead.
+   */
+  readonly transferSyntaxPreference?: TransferSyntaxPreference;
   readonly selectRole?: (
     abstractSyntax: string,
     proposed: { scu: boolean; scp: boolean },
@@ -31,6 +36,11 @@ export interface AcceptorPolicy {
   readonly implementationClassUid: string;
   readonly implementationVersionName?: string;
 }
+
+/** Whose order decides among the transfer syntaxes both sides support. */
+export const TransferSyntaxPreference = { Acceptor: 'acceptor', Requestor: 'requestor' } as const;
+export type TransferSyntaxPreference =
+  (typeof TransferSyntaxPreference)[keyof typeof TransferSyntaxPreference];
 
 export function rejectPdu(result: number, source: number, reason: number): AssociateRjPdu {
   return { type: PduType.AssociateRj, result, source, reason };
@@ -92,7 +102,10 @@ export function negotiateAsAcceptor(
         transferSyntax: fallback,
       };
     }
-    const chosen = acceptable.find((ts) => pc.transferSyntaxes.includes(ts));
+    const chosen =
+      policy.transferSyntaxPreference === TransferSyntaxPreference.Requestor
+        ? pc.transferSyntaxes.find((ts) => acceptable.includes(ts))
+        : acceptable.find((ts) => pc.transferSyntaxes.includes(ts));
     if (chosen === undefined) {
       return {
         id: pc.id,

@@ -11,6 +11,7 @@ import {
   RejectReason,
   type RequestOptions,
   requestAssociation,
+  TransferSyntaxPreference,
 } from '@dicomesh/dicom-ul';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXPLICIT_LE, IMPLICIT_LE, memoryLogger, VERIFICATION, waitFor } from './helpers.js';
@@ -76,6 +77,21 @@ describe('negotiation between our requestor and our acceptor', () => {
     expect(requestor.negotiated.localMaxPduLength).toBe(32768);
     expect(acceptorSide.negotiated.peerMaxPduLength).toBe(32768);
     expect(acceptorSide.negotiated.localMaxPduLength).toBe(65536);
+    await requestor.release();
+  });
+
+  it("accepts the requestor's first supported transfer syntax when the acceptor defers to it", async () => {
+    const { requestor, acceptorSide } = await pair(
+      { transferSyntaxPreference: TransferSyntaxPreference.Requestor },
+      {
+        presentationContexts: [
+          { abstractSyntax: CT, transferSyntaxes: ['1.2.3.4.5', IMPLICIT_LE, EXPLICIT_LE] },
+        ],
+      },
+    );
+    for (const side of [requestor, acceptorSide]) {
+      expect(side.negotiated.contexts.get(1)?.transferSyntax).toBe(IMPLICIT_LE);
+    }
     await requestor.release();
   });
 
