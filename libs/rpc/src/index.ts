@@ -22,6 +22,14 @@ export {
 } from './client.js';
 export { AssociationContext } from './generated/dicomesh/v1/common.js';
 export {
+  StorageClient,
+  type StorageServer,
+  StorageService as StorageServiceDefinition,
+  StoreHeader,
+  StoreRequest,
+  StoreResponse,
+} from './generated/dicomesh/v1/storage.js';
+export {
   EchoRequest,
   EchoResponse,
   VerificationClient,
