@@ -34,10 +34,14 @@ export {
 } from './env-readers.js';
 export { CONFIG_EXIT_CODE, readConfigOrExit } from './read-or-exit.js';
 export {
+  DuplicatePolicy,
   type GatewayConfig,
   gatewaySpec,
   readGatewayConfig,
+  readStorageConfig,
   readVerificationConfig,
+  type StorageConfig,
+  storageSpec,
   telemetrySpec,
   type VerificationConfig,
   verificationSpec,

@@ -1,5 +1,6 @@
 import {
   aeTitle,
+  bool,
   type ConfigOf,
   duration,
   type Env,
@@ -93,6 +94,11 @@ export const gatewaySpec = {
     default: '127.0.0.1:50051',
     description: 'gRPC target of the verification service, e.g. dns:///dicomesh-verification:50051.',
   }),
+  storageUrl: grpcTarget({
+    env: 'DICOMESH_STORAGE_URL',
+    default: '127.0.0.1:50052',
+    description: 'gRPC target of the storage service, e.g. dns:///dicomesh-storage:50052.',
+  }),
   grpcPort: port({
     env: 'DICOMESH_GRPC_PORT',
     default: 50050,
@@ -125,6 +131,61 @@ export const verificationSpec = {
   }),
 } as const;
 export type VerificationConfig = ConfigOf<typeof verificationSpec>;
+
+/** What the storage service does with a C-STORE of an instance it already has. */
+export const DuplicatePolicy = { Ignore: 'ignore', Overwrite: 'overwrite' } as const;
+export type DuplicatePolicy = (typeof DuplicatePolicy)[keyof typeof DuplicatePolicy];
+
+/** The storage (C-STORE) backend: blob store, index, events. */
+export const storageSpec = {
+  ...telemetrySpec,
+  grpcPort: port({
+    env: 'DICOMESH_GRPC_PORT',
+    default: 50052,
+    allowZero: true,
+    description: 'gRPC listening port (Storage and grpc.health.v1).',
+  }),
+  grpcHost: str({ env: 'DICOMESH_GRPC_HOST', default: '0.0.0.0', description: 'gRPC listening address.' }),
+  dataDir: str({
+    env: 'DICOMESH_DATA_DIR',
+    default: './data',
+    description:
+      'Local state directory: blobs in <dir>/blobs, and the embedded index (PGlite) in <dir>/index when no database URL is set.',
+  }),
+  databaseUrl: str({
+    env: 'DICOMESH_DATABASE_URL',
+    optional: true,
+    secret: true,
+    description:
+      'PostgreSQL connection URL of the index (postgres://user:pass@host:5432/db); unset: embedded PGlite.',
+  }),
+  natsUrl: str({
+    env: 'DICOMESH_NATS_URL',
+    optional: true,
+    description: 'NATS server(s) for JetStream events, e.g. nats://nats:4222; unset: in-process event bus.',
+  }),
+  duplicates: oneOf([DuplicatePolicy.Ignore, DuplicatePolicy.Overwrite], {
+    env: 'DICOMESH_STORE_DUPLICATES',
+    default: DuplicatePolicy.Ignore,
+    description:
+      'A C-STORE of an instance already stored: ignore (answer Success, keep the first copy) or overwrite (replace it).',
+  }),
+  acceptUnknownSopClasses: bool({
+    env: 'DICOMESH_ACCEPT_UNKNOWN_SOP_CLASSES',
+    default: false,
+    description: 'Store SOP classes that are not standard storage SOP classes (else refused with 0122).',
+  }),
+  shutdownGraceMs: duration({
+    env: 'DICOMESH_SHUTDOWN_GRACE',
+    default: 10_000,
+    description: 'On SIGTERM, how long running calls may finish before they are cancelled.',
+  }),
+} as const;
+export type StorageConfig = ConfigOf<typeof storageSpec>;
+
+export function readStorageConfig(env: Env = process.env): StorageConfig {
+  return readConfig(storageSpec, env);
+}
 
 export function readGatewayConfig(env: Env = process.env): GatewayConfig {
   return readConfig(gatewaySpec, env);
