@@ -1,0 +1,179 @@
+/**
+ * The multi-process topology on this machine, without containers: a real nats-server with JetStream, a
+ * real PostgreSQL, and each service as its own `dicomesh <service>` process on free ports. Used by
+ * `make run-services`, by the acceptance run against it, and by the fault tests (kill -9 a service,
+ * stop NATS or PostgreSQL). Plain erasable TypeScript: Node 24 runs it directly, vitest too.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type NatsServer, startNats } from './nats-server.ts';
+import { type PostgresServer, startPostgres } from './postgres.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const LAUNCHER = join(ROOT, 'services/dicomesh/dist/main.js');
+const READY_TIMEOUT_MS = 30_000;
+const POLL_MS = 50;
+
+export type ServiceName = 'verification' | 'storage' | 'gateway';
+
+export interface ServiceProcess {
+  readonly name: ServiceName;
+  readonly port: number;
+  readonly logFile: string;
+  pid(): number | undefined;
+  /** Starts the process (again) and resolves when its port accepts connections. */
+  start(): Promise<void>;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash. */
+  kill9(): Promise<void>;
+  /** Peak resident memory of the running process in bytes (VmHWM), 0 when not running. */
+  peakRssBytes(): number;
+}
+
+export interface Topology {
+  readonly dicomPort: number;
+  readonly dataDir: string;
+  readonly nats: NatsServer;
+  readonly postgres: PostgresServer;
+  readonly services: Readonly<Record<ServiceName, ServiceProcess>>;
+  stop(): Promise<void>;
+}
+
+export interface TopologyOptions {
+  /** DICOM port of the gateway (default: a free one). */
+  readonly dicomPort?: number;
+  /** Where blobs and logs go (default: a temp dir, removed by stop()). */
+  readonly dataDir?: string;
+  readonly aeFile?: string;
+  /** Extra environment for every service. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => child.once('exit', () => done()));
+}
+
+function serviceProcess(
+  name: ServiceName,
+  port: number,
+  logFile: string,
+  env: Readonly<Record<string, string>>,
+): ServiceProcess {
+  let child: ChildProcess | undefined;
+  return {
+    name,
+    port,
+    logFile,
+    pid: () => child?.pid,
+    async start() {
+      const log = createWriteStream(logFile, { flags: 'a' });
+      child = spawn(process.execPath, [LAUNCHER, name], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      while (!(await accepts(port))) {
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${logFile}`);
+        if (Date.now() > deadline) throw new Error(`${name} did not listen on ${port}; see ${logFile}`);
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    },
+    async stop() {
+      if (!child) return;
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+    async kill9() {
+      if (!child) return;
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    peakRssBytes() {
+      if (!child?.pid || child.exitCode !== null) return 0;
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+      return kb === undefined ? 0 : Number(kb) * 1024;
+    },
+  };
+}
+
+export async function startTopology(options: TopologyOptions = {}): Promise<Topology> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dicomesh-topology-')));
+  await mkdir(join(dataDir, 'logs'), { recursive: true });
+  const [nats, postgres] = await Promise.all([startNats(), startPostgres()]);
+  const dicomPort = options.dicomPort ?? (await freePort());
+  const ports = { verification: await freePort(), storage: await freePort(), gateway: await freePort() };
+  const common: Record<string, string> = {
+    DICOMESH_METRICS_PORT: '0',
+    DICOMESH_DATA_DIR: dataDir,
+    DICOMESH_DATABASE_URL: postgres.url,
+    DICOMESH_NATS_URL: nats.url,
+    DICOMESH_GRPC_HOST: '127.0.0.1',
+    ...(options.aeFile ? { DICOMESH_AE_FILE: options.aeFile } : {}),
+    ...options.env,
+  };
+  const log = (name: string) => join(dataDir, 'logs', `${name}.log`);
+  const services: Record<ServiceName, ServiceProcess> = {
+    verification: serviceProcess('verification', ports.verification, log('verification'), {
+      ...common,
+      DICOMESH_GRPC_PORT: String(ports.verification),
+    }),
+    storage: serviceProcess('storage', ports.storage, log('storage'), {
+      ...common,
+      DICOMESH_GRPC_PORT: String(ports.storage),
+    }),
+    gateway: serviceProcess('gateway', dicomPort, log('gateway'), {
+      ...common,
+      DICOMESH_DICOM_PORT: String(dicomPort),
+      DICOMESH_DICOM_HOST: '127.0.0.1',
+      DICOMESH_GRPC_PORT: String(ports.gateway),
+      DICOMESH_VERIFICATION_URL: `127.0.0.1:${ports.verification}`,
+      DICOMESH_STORAGE_URL: `127.0.0.1:${ports.storage}`,
+    }),
+  };
+  await Promise.all([services.verification.start(), services.storage.start()]);
+  await services.gateway.start();
+  return {
+    dicomPort,
+    dataDir,
+    nats,
+    postgres,
+    services,
+    async stop() {
+      await Promise.all(Object.values(services).map((s) => s.stop()));
+      await Promise.all([nats.dispose(), postgres.dispose()]);
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
