@@ -1,1 +1,18 @@
 export * from './archive-api.js';
+export { type ArchiveIndex, createArchiveIndex, type StoredInstance } from './archive-index.js';
+export { BLOB_KEY_DIGEST_LENGTH, type BlobKeyParts, blobKeyFor, parseBlobKey } from './blob-key.js';
+export {
+  type BlobKeyField,
+  BlobKeyProblem,
+  BlobWriterClosedError,
+  IndexUnavailableError,
+  InvalidBlobKeyError,
+  InvalidUidError,
+  MigrationError,
+} from './errors.js';
+export { createFsBlobStore, type FsBlobStoreOptions, TEMPORARY_DIRECTORY } from './fs-blob-store.js';
+export { type IndexLevel, LEVEL_ATTRIBUTES, pickLevelAttributes } from './level-attributes.js';
+export { MIGRATION_LOCK_KEY, MIGRATIONS, type Migration, migrate } from './migrate.js';
+export { createPgClient, isUnavailableError, type PgClientOptions } from './pg-client.js';
+export { createPgliteClient } from './pglite-client.js';
+export type { SqlClient } from './sql-client.js';

@@ -1,0 +1,361 @@
+import type {
+  BlobKey,
+  InstanceRecord,
+  OutboxEvent,
+  OutboxRow,
+  OutboxStore,
+  StorageIndex,
+  StoreOutcome,
+} from './archive-api.js';
+import { type IndexLevel, pickLevelAttributes } from './level-attributes.js';
+import type { SqlClient } from './sql-client.js';
+
+/** An instance as the index holds it: the stored record plus what the index added. */
+export interface StoredInstance extends InstanceRecord {
+  readonly issuerOfPatientId: string;
+  readonly receivedAt: Date;
+}
+
+/** The index over a migrated database (see `migrate`): what storage, the relay and retrieve ask of it. */
+export interface ArchiveIndex extends StorageIndex, OutboxStore {
+  countInstances(): Promise<number>;
+  getInstance(sopInstanceUid: string): Promise<StoredInstance | undefined>;
+}
+
+const ISSUER_OF_PATIENT_ID = '00100021';
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Thrown inside the store transaction to roll it back when a concurrent store won the race. */
+class LostInsertRace extends Error {}
+
+export function createArchiveIndex(client: SqlClient): ArchiveIndex {
+  return {
+    async findInstance(sopInstanceUid) {
+      const { rows } = await client.query<{ blob_key: string; sha256: string }>(
+        'SELECT blob_key, sha256 FROM instances WHERE sop_instance_uid = $1',
+        [sopInstanceUid],
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : { blobKey: row.blob_key as BlobKey, sha256: row.sha256 };
+    },
+
+    async storeInstance(record, event, options) {
+      try {
+        return await client.transaction((tx) => storeInTransaction(tx, record, event, options.overwrite));
+      } catch (error) {
+        if (error instanceof LostInsertRace) return { outcome: 'duplicate' };
+        throw error;
+      }
+    },
+
+    async pending(limit) {
+      const { rows } = await client.query<{
+        id: string | number;
+        subject: string;
+        msg_id: string;
+        payload: Record<string, unknown>;
+        headers: Record<string, string>;
+      }>(
+        'SELECT id, subject, msg_id, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1',
+        [limit],
+      );
+      return rows.map(
+        (row): OutboxRow => ({
+          id: Number(row.id),
+          subject: row.subject,
+          msgId: row.msg_id,
+          payload: row.payload,
+          headers: row.headers,
+        }),
+      );
+    },
+
+    async markPublished(ids) {
+      if (ids.length === 0) return;
+      const list = ids.map((id) => {
+        if (!Number.isSafeInteger(id)) throw new RangeError(`outbox id ${id} is not an integer`);
+        return id;
+      });
+      await client.query(
+        'UPDATE outbox SET published_at = now() WHERE id = ANY($1::text::bigint[]) AND published_at IS NULL',
+        [`{${list.join(',')}}`],
+      );
+    },
+
+    async countInstances() {
+      const { rows } = await client.query<{ count: number | string }>(
+        'SELECT count(*) AS count FROM instances',
+      );
+      return Number(rows[0]?.count ?? 0);
+    },
+
+    async getInstance(sopInstanceUid) {
+      const { rows } = await client.query<InstanceRow>(`${SELECT_INSTANCE} WHERE i.sop_instance_uid = $1`, [
+        sopInstanceUid,
+      ]);
+      const row = rows[0];
+      return row === undefined ? undefined : toStoredInstance(row);
+    },
+  };
+}
+
+async function storeInTransaction(
+  tx: SqlClient,
+  record: InstanceRecord,
+  event: OutboxEvent,
+  overwrite: boolean,
+): Promise<{ outcome: StoreOutcome; replacedBlobKey?: BlobKey }> {
+  let existing = await lockInstance(tx, record.sopInstanceUid);
+  if (existing !== undefined && !overwrite) return { outcome: 'duplicate' };
+
+  const seriesFk = await upsertHierarchy(tx, record);
+  let outcome: StoreOutcome;
+  if (existing === undefined) {
+    const { rows } = await tx.query<{ id: unknown }>(
+      `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (${INSTANCE_PLACEHOLDERS})
+       ON CONFLICT (sop_instance_uid) DO NOTHING RETURNING id`,
+      instanceParams(record, seriesFk),
+    );
+    if (rows.length === 0) {
+      // Another transaction stored it between our check and insert (and has committed by now).
+      if (!overwrite) throw new LostInsertRace();
+      existing = await lockInstance(tx, record.sopInstanceUid);
+    }
+  }
+  if (existing !== undefined) {
+    await tx.query(
+      `UPDATE instances SET (${INSTANCE_COLUMNS}, received_at) = (${INSTANCE_PLACEHOLDERS}, now())
+       WHERE sop_instance_uid = $1`,
+      instanceParams(record, seriesFk),
+    );
+    outcome = 'replaced';
+  } else {
+    outcome = 'stored';
+  }
+
+  await tx.query(
+    'INSERT INTO outbox (subject, msg_id, payload, headers) VALUES ($1, $2, $3::text::jsonb, $4::text::jsonb)',
+    [text(event.subject), text(event.msgId), json(event.payload), json(event.headers)],
+  );
+  const replacedBlobKey = existing !== undefined && existing !== record.blobKey ? existing : undefined;
+  return replacedBlobKey === undefined ? { outcome } : { outcome, replacedBlobKey };
+}
+
+/** The blob key of a stored instance, its row locked until the transaction ends. */
+async function lockInstance(tx: SqlClient, sopInstanceUid: string): Promise<BlobKey | undefined> {
+  const { rows } = await tx.query<{ blob_key: string }>(
+    'SELECT blob_key FROM instances WHERE sop_instance_uid = $1 FOR UPDATE',
+    [sopInstanceUid],
+  );
+  return rows[0]?.blob_key as BlobKey | undefined;
+}
+
+/** Upsert patient, study and series (later objects update their columns and merge attributes); the series id. */
+async function upsertHierarchy(tx: SqlClient, record: InstanceRecord): Promise<number> {
+  const issuer = issuerOfPatientId(record.attributes);
+  const patientFk = await returningId(
+    tx,
+    `INSERT INTO patients (patient_id, issuer_of_patient_id, patient_name, patient_birth_date, patient_sex, attributes)
+     VALUES ($1, $2, $3, $4, $5, $6::text::jsonb)
+     ON CONFLICT (patient_id, issuer_of_patient_id) DO UPDATE SET
+       patient_name = COALESCE(EXCLUDED.patient_name, patients.patient_name),
+       patient_birth_date = COALESCE(EXCLUDED.patient_birth_date, patients.patient_birth_date),
+       patient_sex = COALESCE(EXCLUDED.patient_sex, patients.patient_sex),
+       attributes = patients.attributes || EXCLUDED.attributes,
+       updated_at = now()
+     RETURNING id`,
+    [
+      text(record.patientId) ?? '',
+      issuer,
+      text(record.patientName),
+      text(record.patientBirthDate),
+      text(record.patientSex),
+      levelJson(record, 'patient'),
+    ],
+  );
+  const studyFk = await returningId(
+    tx,
+    `INSERT INTO studies (study_instance_uid, patient_fk, study_date, study_time, accession_number, study_id,
+       study_description, referring_physician_name, attributes)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb)
+     ON CONFLICT (study_instance_uid) DO UPDATE SET
+       patient_fk = EXCLUDED.patient_fk,
+       study_date = COALESCE(EXCLUDED.study_date, studies.study_date),
+       study_time = COALESCE(EXCLUDED.study_time, studies.study_time),
+       accession_number = COALESCE(EXCLUDED.accession_number, studies.accession_number),
+       study_id = COALESCE(EXCLUDED.study_id, studies.study_id),
+       study_description = COALESCE(EXCLUDED.study_description, studies.study_description),
+       referring_physician_name = COALESCE(EXCLUDED.referring_physician_name, studies.referring_physician_name),
+       attributes = studies.attributes || EXCLUDED.attributes,
+       updated_at = now()
+     RETURNING id`,
+    [
+      text(record.studyInstanceUid),
+      patientFk,
+      text(record.studyDate),
+      text(record.studyTime),
+      text(record.accessionNumber),
+      text(record.studyId),
+      text(record.studyDescription),
+      text(record.referringPhysicianName),
+      levelJson(record, 'study'),
+    ],
+  );
+  return returningId(
+    tx,
+    `INSERT INTO series (series_instance_uid, study_fk, modality, series_number, series_description, attributes)
+     VALUES ($1, $2, $3, $4, $5, $6::text::jsonb)
+     ON CONFLICT (series_instance_uid) DO UPDATE SET
+       study_fk = EXCLUDED.study_fk,
+       modality = COALESCE(EXCLUDED.modality, series.modality),
+       series_number = COALESCE(EXCLUDED.series_number, series.series_number),
+       series_description = COALESCE(EXCLUDED.series_description, series.series_description),
+       attributes = series.attributes || EXCLUDED.attributes,
+       updated_at = now()
+     RETURNING id`,
+    [
+      text(record.seriesInstanceUid),
+      studyFk,
+      text(record.modality),
+      int32(record.seriesNumber),
+      text(record.seriesDescription),
+      levelJson(record, 'series'),
+    ],
+  );
+}
+
+const INSTANCE_COLUMNS = `sop_instance_uid, series_fk, sop_class_uid, instance_number, transfer_syntax_uid,
+  specific_character_set, blob_key, size, sha256, data_set_offset, source_ae_title, attributes`;
+const INSTANCE_PLACEHOLDERS = '$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text::jsonb';
+
+function instanceParams(record: InstanceRecord, seriesFk: number): unknown[] {
+  return [
+    text(record.sopInstanceUid),
+    seriesFk,
+    text(record.sopClassUid),
+    int32(record.instanceNumber),
+    text(record.transferSyntaxUid),
+    text(record.specificCharacterSet),
+    record.blobKey,
+    record.size,
+    text(record.sha256),
+    record.dataSetOffset,
+    text(record.sourceAeTitle),
+    json(record.attributes),
+  ];
+}
+
+const SELECT_INSTANCE = `SELECT p.patient_id, p.issuer_of_patient_id, p.patient_name, p.patient_birth_date, p.patient_sex,
+    st.study_instance_uid, st.study_date, st.study_time, st.accession_number, st.study_id, st.study_description,
+    st.referring_physician_name, se.series_instance_uid, se.modality, se.series_number, se.series_description,
+    i.sop_instance_uid, i.sop_class_uid, i.instance_number, i.transfer_syntax_uid, i.specific_character_set,
+    i.attributes, i.blob_key, i.size, i.sha256, i.data_set_offset, i.source_ae_title, i.received_at
+  FROM instances i
+  JOIN series se ON se.id = i.series_fk
+  JOIN studies st ON st.id = se.study_fk
+  JOIN patients p ON p.id = st.patient_fk`;
+
+interface InstanceRow {
+  patient_id: string;
+  issuer_of_patient_id: string;
+  patient_name: string | null;
+  patient_birth_date: string | null;
+  patient_sex: string | null;
+  study_instance_uid: string;
+  study_date: string | null;
+  study_time: string | null;
+  accession_number: string | null;
+  study_id: string | null;
+  study_description: string | null;
+  referring_physician_name: string | null;
+  series_instance_uid: string;
+  modality: string | null;
+  series_number: number | null;
+  series_description: string | null;
+  sop_instance_uid: string;
+  sop_class_uid: string;
+  instance_number: number | null;
+  transfer_syntax_uid: string;
+  specific_character_set: string | null;
+  attributes: Record<string, unknown>;
+  blob_key: string;
+  size: string | number;
+  sha256: string;
+  data_set_offset: string | number;
+  source_ae_title: string;
+  received_at: Date | string;
+}
+
+function toStoredInstance(row: InstanceRow): StoredInstance {
+  const optional = <K extends string, V>(key: K, value: V | null) =>
+    (value === null ? {} : { [key]: value }) as { [P in K]?: V };
+  return {
+    patientId: row.patient_id,
+    issuerOfPatientId: row.issuer_of_patient_id,
+    ...optional('patientName', row.patient_name),
+    ...optional('patientBirthDate', row.patient_birth_date),
+    ...optional('patientSex', row.patient_sex),
+    studyInstanceUid: row.study_instance_uid,
+    ...optional('studyDate', row.study_date),
+    ...optional('studyTime', row.study_time),
+    ...optional('accessionNumber', row.accession_number),
+    ...optional('studyId', row.study_id),
+    ...optional('studyDescription', row.study_description),
+    ...optional('referringPhysicianName', row.referring_physician_name),
+    seriesInstanceUid: row.series_instance_uid,
+    ...optional('modality', row.modality),
+    ...optional('seriesNumber', row.series_number),
+    ...optional('seriesDescription', row.series_description),
+    sopInstanceUid: row.sop_instance_uid,
+    sopClassUid: row.sop_class_uid,
+    ...optional('instanceNumber', row.instance_number),
+    transferSyntaxUid: row.transfer_syntax_uid,
+    ...optional('specificCharacterSet', row.specific_character_set),
+    attributes: row.attributes,
+    blobKey: row.blob_key as BlobKey,
+    size: Number(row.size),
+    sha256: row.sha256,
+    dataSetOffset: Number(row.data_set_offset),
+    sourceAeTitle: row.source_ae_title,
+    receivedAt: new Date(row.received_at),
+  };
+}
+
+async function returningId(tx: SqlClient, sql: string, params: unknown[]): Promise<number> {
+  const { rows } = await tx.query<{ id: string | number }>(sql, params);
+  const id = rows[0]?.id;
+  if (id === undefined) throw new Error(`upsert returned no id: ${sql.slice(0, 40)}`);
+  return Number(id);
+}
+
+function issuerOfPatientId(attributes: Readonly<Record<string, unknown>>): string {
+  const element = attributes[ISSUER_OF_PATIENT_ID] as { Value?: unknown[] } | undefined;
+  const value = element?.Value?.[0];
+  return typeof value === 'string' ? (text(value) ?? '') : '';
+}
+
+/** PostgreSQL text cannot hold NUL: strip it (DICOM pads with it; hostile data sets may embed it). */
+function text(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  return value.includes('\0') ? value.replaceAll('\0', '') : value;
+}
+
+function int32(value: number | undefined): number | null {
+  return value !== undefined && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX
+    ? value
+    : null;
+}
+
+/** JSON for a jsonb parameter: no NUL (jsonb refuses \u0000), bigint as number or string. */
+function json(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'string') return v.includes('\0') ? v.replaceAll('\0', '') : v;
+    if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    return v;
+  });
+}
+
+function levelJson(record: InstanceRecord, level: IndexLevel): string {
+  return json(pickLevelAttributes(record.attributes, level));
+}

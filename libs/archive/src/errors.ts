@@ -1,0 +1,80 @@
+import type { UidProblemReason } from '@dicomesh/dicom';
+
+/** Which identifier of a blob key failed validation. */
+export type BlobKeyField = 'studyInstanceUid' | 'seriesInstanceUid' | 'sopInstanceUid';
+
+/** A UID that cannot be used in a blob key (and so never reaches a file path). */
+export class InvalidUidError extends Error {
+  override readonly name = 'InvalidUidError';
+  constructor(
+    readonly field: BlobKeyField,
+    readonly reason: UidProblemReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}: ${message}`, options);
+  }
+}
+
+/** Why a string is not a blob key produced by `blobKeyFor`. */
+export const BlobKeyProblem = {
+  Shape: 'shape',
+  Digest: 'digest',
+  Uid: 'uid',
+} as const;
+export type BlobKeyProblem = (typeof BlobKeyProblem)[keyof typeof BlobKeyProblem];
+
+/** A key handed to the blob store that `blobKeyFor` could not have produced (never used as a path). */
+export class InvalidBlobKeyError extends Error {
+  override readonly name = 'InvalidBlobKeyError';
+  constructor(
+    readonly key: string,
+    readonly problem: BlobKeyProblem,
+    options?: { cause?: unknown },
+  ) {
+    super(`blob key ${JSON.stringify(key.slice(0, 200))}: ${problem} is invalid`, options);
+  }
+}
+
+/** `BlobWriter.commit`/`write` after the writer was committed or aborted. */
+export class BlobWriterClosedError extends Error {
+  override readonly name = 'BlobWriterClosedError';
+  constructor(
+    readonly operation: 'write' | 'commit',
+    readonly state: 'committed' | 'aborted' | 'failed',
+    options?: { cause?: unknown },
+  ) {
+    super(`blob writer: ${operation} after it was ${state}`, options);
+  }
+}
+
+/** The index database cannot be reached (refused, terminated, timed out, shutting down). */
+export class IndexUnavailableError extends Error {
+  override readonly name = 'IndexUnavailableError';
+  constructor(
+    readonly operation: string,
+    readonly code: string | undefined,
+    options: { cause: unknown },
+  ) {
+    super(
+      `index unavailable during ${operation}${code === undefined ? '' : ` (${code})`}: ${describe(options.cause)}`,
+      options,
+    );
+  }
+}
+
+/** A schema migration failed; the transaction that applied it was rolled back. */
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+  constructor(
+    readonly version: number,
+    readonly migration: string,
+    options: { cause: unknown },
+  ) {
+    super(`migration ${version} (${migration}) failed: ${describe(options.cause)}`, options);
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
