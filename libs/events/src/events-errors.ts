@@ -1,0 +1,38 @@
+/** Errors of @dicomesh/events. Each names the subject (and msgId) it concerns and keeps the cause. */
+
+/** An event could not be made durable: NATS unreachable, no PubAck in time, or the stream refused it. */
+export class EventPublishError extends Error {
+  override readonly name = 'EventPublishError';
+  constructor(
+    message: string,
+    readonly subject: string,
+    readonly msgId: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`publish ${subject}${msgId === undefined ? '' : ` (msgId ${msgId})`}: ${message}`, options);
+  }
+}
+
+/** The JetStream stream or consumer could not be created, updated or read. */
+export class JetStreamSetupError extends Error {
+  override readonly name = 'JetStreamSetupError';
+  constructor(
+    message: string,
+    readonly stream: string,
+    options?: ErrorOptions,
+  ) {
+    super(`stream ${stream}: ${message}`, options);
+  }
+}
+
+/** An invalid subject or subscription pattern. */
+export class SubjectError extends Error {
+  override readonly name = 'SubjectError';
+  constructor(
+    message: string,
+    readonly subject: string,
+    options?: ErrorOptions,
+  ) {
+    super(`subject ${JSON.stringify(subject)}: ${message}`, options);
+  }
+}
