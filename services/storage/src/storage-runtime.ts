@@ -1,0 +1,95 @@
+/**
+ * What the storage service stands on, opened in order: the blob store under the data directory, the index
+ * (PostgreSQL when a URL is set, else PGlite under the data directory) with its migrations, the event
+ * publisher (JetStream when a NATS URL is set, else the caller's in-process bus), and the outbox relay.
+ */
+import { join } from 'node:path';
+import {
+  type ArchiveIndex,
+  type BlobStore,
+  createArchiveIndex,
+  createFsBlobStore,
+  createPgClient,
+  createPgliteClient,
+  migrate,
+  type SqlClient,
+} from '@dicomesh/archive';
+import { connectJetStream, type EventPublisher, JetStreamPublisher, OutboxRelay } from '@dicomesh/events';
+import type { Logger } from '@dicomesh/telemetry';
+
+/** Blobs live in `<dataDir>/blobs`, the embedded index in `<dataDir>/index`. */
+export const BLOBS_DIRECTORY = 'blobs';
+export const EMBEDDED_INDEX_DIRECTORY = 'index';
+
+export interface StorageRuntimeOptions {
+  readonly dataDir: string;
+  /** PostgreSQL; unset: PGlite in `<dataDir>/index`. */
+  readonly databaseUrl?: string | undefined;
+  /** NATS for JetStream; unset: `localPublisher` receives the events. */
+  readonly natsUrl?: string | undefined;
+  /** The in-process bus of all-in-one, used when there is no NATS URL. */
+  readonly localPublisher?: EventPublisher;
+  readonly logger: Logger;
+}
+
+export interface StorageRuntime {
+  readonly blobStore: BlobStore;
+  readonly index: ArchiveIndex;
+  readonly relay: OutboxRelay;
+  /** Stops the relay, closes the publisher it owns and the index. */
+  close(): Promise<void>;
+}
+
+/** Publishes nowhere: events stay in the outbox table until a publisher exists (a bare `dicomesh storage`). */
+const OUTBOX_ONLY: EventPublisher = {
+  publish: () => Promise.reject(new Error('no event publisher configured (set DICOMESH_NATS_URL)')),
+  close: () => Promise.resolve(),
+};
+
+async function openIndex(options: StorageRuntimeOptions): Promise<SqlClient> {
+  if (options.databaseUrl !== undefined) {
+    return createPgClient(options.databaseUrl, {
+      onIdleError: (error) => options.logger.warn('index connection lost', { error: error.message }),
+    });
+  }
+  return createPgliteClient(join(options.dataDir, EMBEDDED_INDEX_DIRECTORY));
+}
+
+export async function openStorageRuntime(options: StorageRuntimeOptions): Promise<StorageRuntime> {
+  const { logger } = options;
+  const blobStore = await createFsBlobStore(join(options.dataDir, BLOBS_DIRECTORY));
+  const removed = await blobStore.cleanTemporary();
+  if (removed > 0) logger.info('removed temporary files of interrupted stores', { removed });
+
+  const sql = await openIndex(options);
+  const applied = await migrate(sql);
+  if (applied.length > 0) logger.info('index migrated', { versions: applied });
+  const index = createArchiveIndex(sql);
+
+  let publisher: EventPublisher;
+  let ownsPublisher = false;
+  if (options.natsUrl !== undefined) {
+    const connection = await connectJetStream(options.natsUrl, { name: 'dicomesh-storage' });
+    await connection.ensureStream();
+    publisher = new JetStreamPublisher(connection);
+    ownsPublisher = true;
+  } else {
+    publisher = options.localPublisher ?? OUTBOX_ONLY;
+    if (options.localPublisher === undefined) {
+      logger.warn('no DICOMESH_NATS_URL: instance.stored events stay in the outbox until one is set');
+    }
+  }
+  const relay = new OutboxRelay({ store: index, publisher, logger });
+  relay.start();
+
+  return {
+    blobStore,
+    index,
+    relay,
+    async close() {
+      await relay.stop();
+      if (ownsPublisher) await publisher.close();
+      await sql.close();
+    },
+  };
+}
