@@ -94,6 +94,12 @@ export const gatewaySpec = {
     default: '127.0.0.1:50051',
     description: 'gRPC target of the verification service, e.g. dns:///dicomesh-verification:50051.',
   }),
+  acceptUnknownSopClasses: bool({
+    env: 'DICOMESH_ACCEPT_UNKNOWN_SOP_CLASSES',
+    default: false,
+    description:
+      'Accept presentation contexts for SOP classes that are not standard storage SOP classes (as storage).',
+  }),
   storageUrl: grpcTarget({
     env: 'DICOMESH_STORAGE_URL',
     default: '127.0.0.1:50052',

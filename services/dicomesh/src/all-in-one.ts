@@ -2,8 +2,10 @@
  * `dicomesh all-in-one` (what `make run` starts): every service in one process, each behind its own gRPC
  * server on loopback, so the same code paths run as in a cluster.
  */
-import { readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
+import { DuplicatePolicy, readConfigOrExit, readGatewayConfig, readStorageConfig } from '@dicomesh/config';
+import { InProcessBus } from '@dicomesh/events';
 import { connectBackends, startGateway, startHealthServer } from '@dicomesh/gateway';
+import { openStorageRuntime, startStorageServer } from '@dicomesh/storage';
 import {
   configureLogging,
   createLogger,
@@ -17,9 +19,10 @@ const LOOPBACK = '127.0.0.1';
 const DRAIN_GRACE_MS = 25_000;
 
 export async function runAllInOne(): Promise<void> {
-  const config = readConfigOrExit(readGatewayConfig, (error) =>
-    createLogger('dicomesh').error(error.message, { issues: error.issues }),
-  );
+  const reportInvalid = (error: { message: string; issues: unknown }) =>
+    createLogger('dicomesh').error(error.message, { issues: error.issues });
+  const config = readConfigOrExit(readGatewayConfig, reportInvalid);
+  const storageConfig = readConfigOrExit(readStorageConfig, reportInvalid);
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
   const telemetry = startTelemetry({ serviceName: 'dicomesh', exporter: config.tracesExporter });
   const logger = createLogger('dicomesh');
@@ -31,6 +34,25 @@ export async function runAllInOne(): Promise<void> {
     tracer: telemetry.tracer('@dicomesh/verification'),
     logger: createLogger('verification'),
   });
+  const bus = new InProcessBus({ logger: createLogger('events') });
+  const storageRuntime = await openStorageRuntime({
+    dataDir: storageConfig.dataDir,
+    databaseUrl: storageConfig.databaseUrl,
+    natsUrl: storageConfig.natsUrl,
+    localPublisher: bus,
+    logger: createLogger('storage'),
+  });
+  const storage = await startStorageServer({
+    host: LOOPBACK,
+    port: 0,
+    blobStore: storageRuntime.blobStore,
+    index: storageRuntime.index,
+    relay: storageRuntime.relay,
+    overwrite: storageConfig.duplicates === DuplicatePolicy.Overwrite,
+    acceptUnknownSopClasses: storageConfig.acceptUnknownSopClasses,
+    tracer: telemetry.tracer('@dicomesh/storage'),
+    logger: createLogger('storage'),
+  });
   const health = config.grpcPort > 0 ? await startHealthServer(config.dicomHost, config.grpcPort) : undefined;
   const gateway = await startGateway({
     aeTitle: config.aeTitle,
@@ -41,8 +63,10 @@ export async function runAllInOne(): Promise<void> {
     artimTimeoutMs: config.artimTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     maxAssociations: config.maxAssociations,
+    acceptUnknownSopClasses: config.acceptUnknownSopClasses,
     backends: connectBackends({
       verificationUrl: `${LOOPBACK}:${verification.port}`,
+      storageUrl: `${LOOPBACK}:${storage.port}`,
       deadlineMs: config.dimseTimeoutMs,
     }),
     tracer: telemetry.tracer('@dicomesh/gateway'),
@@ -56,6 +80,9 @@ export async function runAllInOne(): Promise<void> {
     await gateway.drain(DRAIN_GRACE_MS);
     await gateway.close();
     await verification.close();
+    await storage.close();
+    await storageRuntime.close();
+    await bus.close();
     await health?.close();
     await metrics?.close();
     await telemetry.shutdown();

@@ -36,6 +36,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     'the verification (C-ECHO) service',
     async () => (await import('@dicomesh/verification')).runVerification,
   ),
+  storage: service(
+    'the storage (C-STORE) service',
+    async () => (await import('@dicomesh/storage')).runStorage,
+  ),
   echo: tool(
     'C-ECHO: [-aet AE] [-aec AE] HOST PORT',
     async () => (await import('./scu/echo-tool.js')).echoTool,

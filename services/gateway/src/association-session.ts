@@ -9,6 +9,7 @@ import { SpanKind, type Tracer } from '@opentelemetry/api';
 import type { Backends } from './backends.js';
 import { echoHandler } from './echo-handler.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
+import { storeHandler } from './store-handler.js';
 
 export interface SessionDeps {
   readonly backends: Backends;
@@ -35,7 +36,10 @@ export function startAssociationSession(association: Association, deps: SessionD
     associationLink: { context: span.spanContext() },
   };
   createDimseScp(association, {
-    handlers: { cEcho: echoHandler(deps.backends, scopeDeps) },
+    handlers: {
+      cEcho: echoHandler(deps.backends, scopeDeps),
+      cStore: storeHandler(deps.backends, scopeDeps),
+    },
     // Under its own module name, so DICOMESH_DEBUG=dimse switches its debug lines on.
     logger: createLogger('dimse', { associationId: association.id }),
   });

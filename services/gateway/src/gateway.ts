@@ -2,13 +2,18 @@
  * The gateway: a DICOM listener whose associations are served by the backends over gRPC.
  * `drain()` answers new associations with a transient A-ASSOCIATE-RJ while open ones finish.
  */
-import { type AssociationAcceptor, createAcceptor, type UlLogger } from '@dicomesh/dicom-ul';
+import {
+  type AssociationAcceptor,
+  createAcceptor,
+  TransferSyntaxPreference,
+  type UlLogger,
+} from '@dicomesh/dicom-ul';
 import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { type Tracer, trace } from '@opentelemetry/api';
 import { startAssociationSession } from './association-session.js';
 import type { Backends } from './backends.js';
 import { type GatewayMetrics, gatewayMetrics } from './gateway-metrics.js';
-import { transferSyntaxesFor } from './presentation-policy.js';
+import { presentationPolicy } from './presentation-policy.js';
 
 export interface GatewayOptions {
   readonly aeTitle: string;
@@ -21,6 +26,8 @@ export interface GatewayOptions {
   readonly artimTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly maxAssociations: number;
+  /** Accept SOP classes we do not know as storage (private ones). */
+  readonly acceptUnknownSopClasses: boolean;
   readonly backends: Backends;
   readonly tracer?: Tracer;
   readonly logger?: Logger;
@@ -55,7 +62,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const acceptor = createAcceptor({
     aeTitle: options.aeTitle,
     ...(options.allowedCallingAeTitles ? { allowedCallingAeTitles: options.allowedCallingAeTitles } : {}),
-    transferSyntaxesFor,
+    transferSyntaxesFor: presentationPolicy({ acceptUnknownSopClasses: options.acceptUnknownSopClasses }),
+    transferSyntaxPreference: TransferSyntaxPreference.Requestor,
     maxPduLength: options.maxPduLength,
     artimTimeoutMs: options.artimTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs,

@@ -3,5 +3,5 @@ export { type Backends, type BackendTargets, connectBackends } from './backends.
 export { type Gateway, type GatewayOptions, startGateway } from './gateway.js';
 export { type GatewayMetrics, gatewayMetrics } from './gateway-metrics.js';
 export { GATEWAY_HEALTH_SERVICE, type HealthServer, startHealthServer } from './health-server.js';
-export { transferSyntaxesFor, UNCOMPRESSED_TRANSFER_SYNTAXES } from './presentation-policy.js';
+export { presentationPolicy, UNCOMPRESSED_TRANSFER_SYNTAXES } from './presentation-policy.js';
 export { runGateway } from './run-gateway.js';

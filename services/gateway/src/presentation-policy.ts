@@ -1,21 +1,44 @@
 /**
- * Which abstract syntaxes the gateway accepts, and in which transfer syntaxes (our preference order).
- * Today: Verification. Storage, Query/Retrieve contexts join with their services.
+ * Which abstract syntaxes the gateway accepts, and in which transfer syntaxes. Storage SOP classes are
+ * accepted in every transfer syntax we know and stored as received; the modality's order decides
+ * (`TransferSyntaxPreference.Requestor`), so it is never pushed to its lossy second choice.
  */
+import {
+  isStorageSopClass,
+  isValidUid,
+  QUERY_RETRIEVE_SOP_CLASSES,
+  TRANSFER_SYNTAXES,
+} from '@dicomesh/dicom';
 import { VerificationSopClass } from '@dicomesh/dimse';
 
-/** The uncompressed transfer syntaxes, best first: explicit little endian, implicit, explicit big endian. */
+/** The uncompressed transfer syntaxes: explicit little endian, implicit, explicit big endian. */
 export const UNCOMPRESSED_TRANSFER_SYNTAXES = [
   '1.2.840.10008.1.2.1',
   '1.2.840.10008.1.2',
   '1.2.840.10008.1.2.2',
 ] as const;
 
-const ACCEPTED: ReadonlyMap<string, readonly string[]> = new Map([
-  [VerificationSopClass, UNCOMPRESSED_TRANSFER_SYNTAXES],
+/** Every transfer syntax we can store as received. */
+const STORABLE_TRANSFER_SYNTAXES: readonly string[] = TRANSFER_SYNTAXES.map((ts) => ts.uid);
+
+export interface PresentationPolicyOptions {
+  /** Accept abstract syntaxes we do not know as storage (private SOP classes). */
+  readonly acceptUnknownSopClasses: boolean;
+}
+
+const NON_STORAGE = new Set<string>([
+  VerificationSopClass,
+  ...Object.values(QUERY_RETRIEVE_SOP_CLASSES).flat(),
 ]);
 
 /** The acceptor's `transferSyntaxesFor`: undefined answers "abstract syntax not supported" (result 3). */
-export function transferSyntaxesFor(abstractSyntax: string): readonly string[] | undefined {
-  return ACCEPTED.get(abstractSyntax);
+export function presentationPolicy(options: PresentationPolicyOptions) {
+  return (abstractSyntax: string): readonly string[] | undefined => {
+    if (abstractSyntax === VerificationSopClass) return UNCOMPRESSED_TRANSFER_SYNTAXES;
+    if (isStorageSopClass(abstractSyntax)) return STORABLE_TRANSFER_SYNTAXES;
+    if (options.acceptUnknownSopClasses && isValidUid(abstractSyntax) && !NON_STORAGE.has(abstractSyntax)) {
+      return STORABLE_TRANSFER_SYNTAXES;
+    }
+    return undefined;
+  };
 }

@@ -36,7 +36,12 @@ export async function runGateway(): Promise<void> {
     artimTimeoutMs: config.artimTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     maxAssociations: config.maxAssociations,
-    backends: connectBackends({ verificationUrl: config.verificationUrl, deadlineMs: config.dimseTimeoutMs }),
+    acceptUnknownSopClasses: config.acceptUnknownSopClasses,
+    backends: connectBackends({
+      verificationUrl: config.verificationUrl,
+      storageUrl: config.storageUrl,
+      deadlineMs: config.dimseTimeoutMs,
+    }),
     tracer: telemetry.tracer('@dicomesh/gateway'),
     logger,
   });

@@ -24,8 +24,11 @@ function gatewayOptions(verificationPort: number, telemetry: Telemetry) {
     artimTimeoutMs: 5_000,
     idleTimeoutMs: 0,
     maxAssociations: 50,
+    acceptUnknownSopClasses: false,
     backends: connectBackends({
       verificationUrl: `127.0.0.1:${verificationPort}`,
+      // No storage service: these tests only echo.
+      storageUrl: '127.0.0.1:1',
       deadlineMs: BACKEND_DEADLINE_MS,
     }),
     tracer: telemetry.tracer('gateway-test'),

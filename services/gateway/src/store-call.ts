@@ -1,0 +1,90 @@
+/**
+ * One `Storage.Store` client stream: the header, then the data set in chunks of at most 1 MiB as they
+ * arrive, with backpressure both ways, and a watchdog that cancels the call when nothing moves for
+ * `stallTimeoutMs` (a 5 GiB object may take minutes; a dead backend must not hang the association).
+ */
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import {
+  Metadata,
+  type StorageClient,
+  type StoreHeader,
+  type StoreResponse,
+  toRpcError,
+} from '@dicomesh/rpc';
+
+/** The design's chunk bound: a gRPC message carries at most about 1 MiB of data set. */
+export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+export interface StoreCallOptions {
+  readonly stallTimeoutMs: number;
+  /** Aborted when the association ends (A-ABORT): the call is cancelled and storage discards the object. */
+  readonly signal: AbortSignal;
+}
+
+export class StoreStalledError extends Error {
+  override readonly name = 'StoreStalledError';
+  constructor(readonly stallTimeoutMs: number) {
+    super(`storage made no progress for ${stallTimeoutMs} ms`);
+  }
+}
+
+export async function storeThroughBackend(
+  client: StorageClient,
+  header: StoreHeader,
+  dataset: Readable,
+  options: StoreCallOptions,
+): Promise<StoreResponse> {
+  let settle!: { resolve: (r: StoreResponse) => void; reject: (e: unknown) => void };
+  const response = new Promise<StoreResponse>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  const call = client.store(new Metadata(), {}, (error, res) => {
+    if (error) settle.reject(toRpcError(error, 'Storage/Store'));
+    else settle.resolve(res);
+  });
+  let stalled: StoreStalledError | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
+  const progress = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      stalled = new StoreStalledError(options.stallTimeoutMs);
+      call.cancel();
+    }, options.stallTimeoutMs);
+  };
+  const cancel = () => call.cancel();
+  options.signal.addEventListener('abort', cancel, { once: true });
+  // Once storage has answered (early, e.g. an invalid UID, or after a failure), the rest of the data set
+  // is only drained: the association must read it to stay in step.
+  let answered = false;
+  const settled = response.then(
+    () => {
+      answered = true;
+    },
+    () => {
+      answered = true;
+    },
+  );
+  try {
+    progress();
+    call.write({ part: { $case: 'header', value: header } });
+    for await (const piece of dataset) {
+      if (answered) continue;
+      const chunk = piece as Buffer;
+      for (let offset = 0; offset < chunk.length && !answered; offset += MAX_CHUNK_BYTES) {
+        progress();
+        const part = { $case: 'chunk' as const, value: chunk.subarray(offset, offset + MAX_CHUNK_BYTES) };
+        if (!call.write({ part })) await Promise.race([once(call, 'drain'), settled]);
+      }
+    }
+    if (!answered) call.end();
+    progress();
+    return await response;
+  } catch (error) {
+    call.cancel();
+    throw stalled ?? error;
+  } finally {
+    clearTimeout(watchdog);
+    options.signal.removeEventListener('abort', cancel);
+  }
+}
