@@ -6,7 +6,7 @@ NODE := $(CURDIR)/node_modules/.bin/node
 BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all deps system-deps build proto proto-check lint unit test acceptance run bench clean
+.PHONY: all deps system-deps build proto proto-check lint unit test acceptance acceptance-all-in-one acceptance-services run run-services bench clean
 
 all: build
 
@@ -37,14 +37,26 @@ lint: deps
 unit: build
 	npm test
 
-## The acceptance suite's checks that this stage of the platform answers, against `make run`.
-acceptance: build
+## The acceptance suite's checks that this stage of the platform answers, against both topologies.
+ACCEPTANCE_ONLY ?= echo|store_generated|store_real_world|store_small_pdu
+export ACCEPTANCE_ONLY
+
+acceptance: acceptance-all-in-one acceptance-services
+
+acceptance-all-in-one: build system-deps
 	bash test/tools/acceptance-all-in-one.sh
+
+acceptance-services: build system-deps
+	$(NODE) test/tools/acceptance-services.ts
 
 test: system-deps proto-check lint unit acceptance
 
 run: build
 	$(NODE) services/dicomesh/dist/main.js all-in-one
+
+## The multi-process topology: nats-server, PostgreSQL, and one process per service, until Ctrl-C.
+run-services: build system-deps
+	$(NODE) test/tools/run-services.ts
 
 bench: build system-deps
 	$(NODE) test/bench/run.ts
