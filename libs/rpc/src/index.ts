@@ -22,6 +22,16 @@ export {
 } from './client.js';
 export { AssociationContext } from './generated/dicomesh/v1/common.js';
 export {
+  FindFinal,
+  FindMatch,
+  FindRequest,
+  FindResponse,
+  InformationModel,
+  QueryClient,
+  type QueryServer,
+  QueryService as QueryServiceDefinition,
+} from './generated/dicomesh/v1/query.js';
+export {
   StorageClient,
   type StorageServer,
   StorageService as StorageServiceDefinition,
