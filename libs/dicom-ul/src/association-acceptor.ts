@@ -12,6 +12,8 @@ import {
   rejectPdu,
   type TransferSyntaxPreference,
 } from './negotiation.js';
+import type { AssociateAcPdu, AssociateRjPdu, AssociateRqPdu } from './pdu.js';
+import { PduType } from './pdu-type.js';
 import { RejectReason, RejectResult, RejectSource } from './reject-codes.js';
 import { resolveLogger, type UlLogger } from './ul-logger.js';
 import { UpperLayerConnection } from './upper-layer-connection.js';
@@ -45,8 +47,20 @@ export interface AcceptorOptions {
   implementationClassUid?: string;
   implementationVersionName?: string;
   onAssociation: (association: Association) => void;
+  /** Told of every A-ASSOCIATE-RJ this acceptor sends (for audit events and metrics); must not throw. */
+  onRejected?: (rejection: AssociationRejection) => void;
   /** Structured logger; default silent. */
   logger?: UlLogger;
+}
+
+/** An association request this acceptor answered with A-ASSOCIATE-RJ. */
+export interface AssociationRejection {
+  readonly callingAeTitle: string;
+  readonly calledAeTitle: string;
+  readonly remoteAddress: string;
+  readonly result: number;
+  readonly source: number;
+  readonly reason: number;
 }
 
 export interface AssociationAcceptor {
@@ -96,6 +110,23 @@ export function createAcceptor(options: AcceptorOptions): AssociationAcceptor {
       return;
     }
     socket.setNoDelay(true);
+    const answerRequest = (rq: AssociateRqPdu): AssociateAcPdu | AssociateRjPdu => {
+      if (draining) {
+        return rejectPdu(
+          RejectResult.Transient,
+          RejectSource.ServiceProviderPresentation,
+          RejectReason.TemporaryCongestion,
+        );
+      }
+      if (options.maxAssociations !== undefined && associations.size >= options.maxAssociations) {
+        return rejectPdu(
+          RejectResult.Transient,
+          RejectSource.ServiceProviderPresentation,
+          RejectReason.LocalLimitExceeded,
+        );
+      }
+      return negotiateAsAcceptor(rq, policy);
+    };
     const connection = new UpperLayerConnection({
       side: 'acceptor',
       localMaxPduLength: maxPduLength,
@@ -103,21 +134,22 @@ export function createAcceptor(options: AcceptorOptions): AssociationAcceptor {
       idleTimeoutMs: options.idleTimeoutMs ?? 0,
       logger,
       negotiate: (rq) => {
-        if (draining) {
-          return rejectPdu(
-            RejectResult.Transient,
-            RejectSource.ServiceProviderPresentation,
-            RejectReason.TemporaryCongestion,
-          );
+        const answer = answerRequest(rq);
+        if (answer.type === PduType.AssociateRj && options.onRejected) {
+          try {
+            options.onRejected({
+              callingAeTitle: rq.callingAeTitle,
+              calledAeTitle: rq.calledAeTitle,
+              remoteAddress: socket.remoteAddress ?? '',
+              result: answer.result,
+              source: answer.source,
+              reason: answer.reason,
+            });
+          } catch (error) {
+            logger.log('error', 'onRejected handler threw', { error: String(error) });
+          }
         }
-        if (options.maxAssociations !== undefined && associations.size >= options.maxAssociations) {
-          return rejectPdu(
-            RejectResult.Transient,
-            RejectSource.ServiceProviderPresentation,
-            RejectReason.LocalLimitExceeded,
-          );
-        }
-        return negotiateAsAcceptor(rq, policy);
+        return answer;
       },
       onEstablished: (association) => {
         associations.add(association);

@@ -4,6 +4,7 @@ export { AbortReason, AbortSource, abortReasonName, abortSourceName } from './ab
 export {
   type AcceptorOptions,
   type AssociationAcceptor,
+  type AssociationRejection,
   createAcceptor,
   DEFAULT_ARTIM_TIMEOUT_MS,
   DEFAULT_MAX_PDU_LENGTH,
