@@ -31,6 +31,7 @@ export {
   type JetStreamPublisherOptions,
 } from './jetstream-publisher.js';
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRelayStats } from './outbox-relay.js';
+export { ReconnectingPublisher, type ReconnectingPublisherOptions } from './reconnecting-publisher.js';
 export { DUPLICATE_WINDOW_MS } from './stream-settings.js';
 export { assertPublishSubject, type SubjectMatcher, subjectMatcher } from './subject-pattern.js';
 export { contextFromHeaders, withTraceHeaders } from './trace-headers.js';

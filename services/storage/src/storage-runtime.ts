@@ -14,7 +14,7 @@ import {
   migrate,
   type SqlClient,
 } from '@dicomesh/archive';
-import { connectJetStream, type EventPublisher, JetStreamPublisher, OutboxRelay } from '@dicomesh/events';
+import { type EventPublisher, OutboxRelay, ReconnectingPublisher } from '@dicomesh/events';
 import type { Logger } from '@dicomesh/telemetry';
 
 /** Blobs live in `<dataDir>/blobs`, the embedded index in `<dataDir>/index`. */
@@ -69,9 +69,10 @@ export async function openStorageRuntime(options: StorageRuntimeOptions): Promis
   let publisher: EventPublisher;
   let ownsPublisher = false;
   if (options.natsUrl !== undefined) {
-    const connection = await connectJetStream(options.natsUrl, { name: 'dicomesh-storage' });
-    await connection.ensureStream();
-    publisher = new JetStreamPublisher(connection);
+    // Storage starts while NATS is down: events wait in the outbox until the publisher connects.
+    const reconnecting = new ReconnectingPublisher(options.natsUrl, { name: 'dicomesh-storage', logger });
+    await reconnecting.firstAttempt;
+    publisher = reconnecting;
     ownsPublisher = true;
   } else {
     publisher = options.localPublisher ?? OUTBOX_ONLY;
