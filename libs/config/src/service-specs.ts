@@ -100,6 +100,11 @@ export const gatewaySpec = {
     description:
       'Accept presentation contexts for SOP classes that are not standard storage SOP classes (as storage).',
   }),
+  natsUrl: str({
+    env: 'DICOMESH_NATS_URL',
+    optional: true,
+    description: 'NATS server(s) for association events (JetStream); unset: events are not published.',
+  }),
   storageUrl: grpcTarget({
     env: 'DICOMESH_STORAGE_URL',
     default: '127.0.0.1:50052',

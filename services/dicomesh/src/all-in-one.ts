@@ -3,7 +3,12 @@
  * server on loopback, so the same code paths run as in a cluster.
  */
 import { DuplicatePolicy, readConfigOrExit, readGatewayConfig, readStorageConfig } from '@dicomesh/config';
-import { InProcessBus } from '@dicomesh/events';
+import {
+  associationEventPublisher,
+  type EventPublisher,
+  InProcessBus,
+  ReconnectingPublisher,
+} from '@dicomesh/events';
 import { connectBackends, startGateway, startHealthServer } from '@dicomesh/gateway';
 import { openStorageRuntime, startStorageServer } from '@dicomesh/storage';
 import {
@@ -53,6 +58,10 @@ export async function runAllInOne(): Promise<void> {
     tracer: telemetry.tracer('@dicomesh/storage'),
     logger: createLogger('storage'),
   });
+  const gatewayPublisher: EventPublisher =
+    config.natsUrl === undefined
+      ? bus
+      : new ReconnectingPublisher(config.natsUrl, { name: 'dicomesh-gateway', logger });
   const health = config.grpcPort > 0 ? await startHealthServer(config.dicomHost, config.grpcPort) : undefined;
   const gateway = await startGateway({
     aeTitle: config.aeTitle,
@@ -71,6 +80,7 @@ export async function runAllInOne(): Promise<void> {
     }),
     tracer: telemetry.tracer('@dicomesh/gateway'),
     logger: createLogger('gateway'),
+    events: associationEventPublisher(gatewayPublisher, { logger: createLogger('events') }),
   });
   health?.setServing(true);
   logger.info('dicomesh all-in-one ready', { aeTitle: config.aeTitle, port: gateway.port });
@@ -82,6 +92,7 @@ export async function runAllInOne(): Promise<void> {
     await verification.close();
     await storage.close();
     await storageRuntime.close();
+    if (gatewayPublisher !== bus) await gatewayPublisher.close();
     await bus.close();
     await health?.close();
     await metrics?.close();

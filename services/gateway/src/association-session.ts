@@ -4,6 +4,7 @@
  */
 import type { Association } from '@dicomesh/dicom-ul';
 import { createDimseScp } from '@dicomesh/dimse';
+import type { AssociationEvent, AssociationEvents } from '@dicomesh/events';
 import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import type { Backends } from './backends.js';
@@ -16,7 +17,16 @@ export interface SessionDeps {
   readonly tracer: Tracer;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  /** `dicomesh.v1.association.*` events (best effort: never delay or fail the association). */
+  readonly events?: AssociationEvents;
 }
+
+const ABORT_REASONS: ReadonlySet<string> = new Set([
+  'aborted-by-us',
+  'aborted-by-peer',
+  'artim-expired',
+  'protocol-error',
+]);
 
 export function startAssociationSession(association: Association, deps: SessionDeps): void {
   const { callingAeTitle, calledAeTitle } = association.negotiated;
@@ -43,6 +53,15 @@ export function startAssociationSession(association: Association, deps: SessionD
     // Under its own module name, so DICOMESH_DEBUG=dimse switches its debug lines on.
     logger: createLogger('dimse', { associationId: association.id }),
   });
+  const event = (detail?: AssociationEvent['detail']): AssociationEvent => ({
+    associationId: association.id,
+    callingAeTitle,
+    calledAeTitle,
+    remoteAddress: association.remoteAddress,
+    at: new Date().toISOString(),
+    ...(detail === undefined ? {} : { detail }),
+  });
+  void deps.events?.opened(event());
   deps.metrics.associationsOpen.inc({ calling_ae: callingAeTitle });
   logger.info('association opened', {
     calledAe: calledAeTitle,
@@ -54,6 +73,17 @@ export function startAssociationSession(association: Association, deps: SessionD
     deps.metrics.associationsOpen.dec({ calling_ae: callingAeTitle });
     deps.metrics.associationsTotal.inc({ outcome: end.reason });
     span.setAttribute('dicom.association.end', end.reason);
+    if (ABORT_REASONS.has(end.reason)) {
+      void deps.events?.aborted(
+        event({
+          reason: end.reason,
+          ...(end.abortSource === undefined ? {} : { abortSource: end.abortSource }),
+          ...(end.abortReason === undefined ? {} : { abortReason: end.abortReason }),
+        }),
+      );
+    } else {
+      void deps.events?.closed(event({ reason: end.reason }));
+    }
     span.end();
     logger.info('association ended', {
       reason: end.reason,

@@ -2,12 +2,14 @@
  * The gateway: a DICOM listener whose associations are served by the backends over gRPC.
  * `drain()` answers new associations with a transient A-ASSOCIATE-RJ while open ones finish.
  */
+import { randomUUID } from 'node:crypto';
 import {
   type AssociationAcceptor,
   createAcceptor,
   TransferSyntaxPreference,
   type UlLogger,
 } from '@dicomesh/dicom-ul';
+import type { AssociationEvents } from '@dicomesh/events';
 import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { type Tracer, trace } from '@opentelemetry/api';
 import { startAssociationSession } from './association-session.js';
@@ -32,6 +34,8 @@ export interface GatewayOptions {
   readonly tracer?: Tracer;
   readonly logger?: Logger;
   readonly metrics?: GatewayMetrics;
+  /** Association opened/closed/rejected/aborted events; none when unset. */
+  readonly events?: AssociationEvents;
 }
 
 export interface Gateway {
@@ -58,6 +62,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     tracer: options.tracer ?? trace.getTracer('@dicomesh/gateway'),
     metrics: options.metrics ?? gatewayMetrics(),
     logger,
+    ...(options.events === undefined ? {} : { events: options.events }),
   };
   const acceptor = createAcceptor({
     aeTitle: options.aeTitle,
@@ -70,6 +75,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxAssociations: options.maxAssociations,
     logger: ulLogger(createLogger('dicom-ul')),
     onAssociation: (association) => startAssociationSession(association, deps),
+    onRejected: (rejection) => {
+      void options.events?.rejected({
+        associationId: randomUUID(),
+        callingAeTitle: rejection.callingAeTitle,
+        calledAeTitle: rejection.calledAeTitle,
+        remoteAddress: rejection.remoteAddress,
+        at: new Date().toISOString(),
+        detail: { result: rejection.result, source: rejection.source, reason: rejection.reason },
+      });
+    },
   });
   const address = await acceptor.listen(options.port, options.host);
   logger.info('gateway listening', { host: options.host, port: address.port, aeTitle: options.aeTitle });

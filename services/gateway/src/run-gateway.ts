@@ -3,6 +3,7 @@
  * DICOM listener and its health, and on SIGTERM: NOT_SERVING, drain, exit.
  */
 import { readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
+import { associationEventPublisher, ReconnectingPublisher } from '@dicomesh/events';
 import {
   configureLogging,
   createLogger,
@@ -27,6 +28,11 @@ export async function runGateway(): Promise<void> {
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const health = await startHealthServer(config.dicomHost, config.grpcPort);
+  // Association events are best effort: the gateway serves while NATS is down, and connects when it is back.
+  const publisher =
+    config.natsUrl === undefined
+      ? undefined
+      : new ReconnectingPublisher(config.natsUrl, { name: 'dicomesh-gateway', logger });
   const gateway = await startGateway({
     aeTitle: config.aeTitle,
     host: config.dicomHost,
@@ -44,6 +50,7 @@ export async function runGateway(): Promise<void> {
     }),
     tracer: telemetry.tracer('@dicomesh/gateway'),
     logger,
+    ...(publisher === undefined ? {} : { events: associationEventPublisher(publisher, { logger }) }),
   });
   health.setServing(true);
 
@@ -51,6 +58,7 @@ export async function runGateway(): Promise<void> {
     health.setServing(false);
     await gateway.drain(DRAIN_GRACE_MS);
     await gateway.close();
+    await publisher?.close();
     await health.close();
     await metrics?.close();
     await telemetry.shutdown();
