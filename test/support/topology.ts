@@ -25,6 +25,8 @@ export interface ServiceProcess {
   readonly port: number;
   readonly logFile: string;
   pid(): number | undefined;
+  /** True while the process started last has not exited. */
+  running(): boolean;
   /** Starts the process (again) and resolves when its port accepts connections. */
   start(): Promise<void>;
   /** SIGTERM and wait for the exit. */
@@ -88,11 +90,14 @@ function serviceProcess(
   env: Readonly<Record<string, string>>,
 ): ServiceProcess {
   let child: ChildProcess | undefined;
+  const alive = (c: ChildProcess | undefined): c is ChildProcess =>
+    c !== undefined && c.exitCode === null && c.signalCode === null;
   return {
     name,
     port,
     logFile,
     pid: () => child?.pid,
+    running: () => alive(child),
     async start() {
       const log = createWriteStream(logFile, { flags: 'a' });
       child = spawn(process.execPath, [LAUNCHER, name], {
@@ -103,7 +108,9 @@ function serviceProcess(
       child.stderr?.pipe(log);
       const deadline = Date.now() + READY_TIMEOUT_MS;
       while (!(await accepts(port))) {
-        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${logFile}`);
+        if (!alive(child)) {
+          throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}); see ${logFile}`);
+        }
         if (Date.now() > deadline) throw new Error(`${name} did not listen on ${port}; see ${logFile}`);
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
@@ -119,7 +126,7 @@ function serviceProcess(
       await exited(child);
     },
     peakRssBytes() {
-      if (!child?.pid || child.exitCode !== null) return 0;
+      if (!alive(child) || child.pid === undefined) return 0;
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
       return kb === undefined ? 0 : Number(kb) * 1024;
