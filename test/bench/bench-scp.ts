@@ -3,7 +3,7 @@
  * received object as a Part 10 file in DIR (meta header + the data set as received), as DCMTK storescp
  * does (no fsync: this measures the network core; the storage service's benchmark adds fsync and index). Prints `listening PORT` when ready. Run with Node 24 (type stripping) after `make build`.
  *
- * usage: node bench-scp.ts DIR [PORT]
+ * usage: node bench-scp.ts DIR [PORT] [--discard]   (--discard: read every data set, write nothing)
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { createDimseScp, VerificationSopClass } from '@dicomesh/dimse';
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: bench-scp.ts DIR [PORT]');
 const port = Number.parseInt(process.argv[3] ?? '0', 10);
+const discard = process.argv.includes('--discard');
 const storage = new Set<string>(STORAGE_SOP_CLASS_UIDS);
 const MAX_PDU_LENGTH = 262_144;
 
@@ -29,6 +30,10 @@ const acceptor = createAcceptor({
       handlers: {
         cEcho: () => ({ status: 0 }),
         cStore: async (rq) => {
+          if (discard) {
+            for await (const _ of rq.dataset);
+            return { status: 0 };
+          }
           // Synchronous writes chunk by chunk, as storescp does: no thread-pool round trips per object.
           const fd = openSync(join(dir, `${rq.affectedSopInstanceUid}.dcm`), 'w');
           try {

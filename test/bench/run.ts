@@ -1,42 +1,72 @@
 /**
- * `make bench`: stores the same objects with DCMTK (storescu -> storescp) and with our libraries
- * (`dicomesh store` -> the library's SCP), in one run, on loopback, and reports objects/s, MB/s and the
- * ratio to DCMTK. The median of RUNS runs counts. Never a pass/fail test: numbers to read.
+ * `make bench`: DCMTK storescu into dicomesh (all-in-one, and the services topology with real PostgreSQL
+ * and nats-server) against storescu into DCMTK storescp, with the same files in the same run:
+ * {2000 small objects, 400 CT-size objects (512x512, 16-bit)} x {one association, 4 concurrent
+ * associations (the files split over 4 storescu processes)}. Reports objects/s, MB/s and the ratio to
+ * storescp, prints a table and writes it as JSON. Every receiver starts fresh (empty directory) for every
+ * measurement, and every object must arrive. Numbers to read, never a pass/fail test (not in `make test`).
  *
- * Run with Node 24 after `make build` (type stripping; workspace packages resolve to dist/).
+ * Environment:
+ *   BENCH_QUICK=1              200 small and 40 CT objects, one run (a smoke check of the bench itself)
+ *   BENCH_RUNS=N               runs per cell, the median counts (default 3; 1 when quick)
+ *   BENCH_TARGETS=a,b          among storescp, all-in-one, services, library-scp, gateway (default: the
+ *                              first three). Diagnostics: library-scp is our UL and DIMSE alone, writing
+ *                              like storescp; gateway is `dicomesh gateway` with a storage backend that
+ *                              reads and discards (discard-backends.ts): the gateway and gRPC alone.
+ *   BENCH_CASES=small-1,ct-4   only these cells (corpus-associations)
+ *   BENCH_DIR=dir              where objects are cached and results written (default: $TMPDIR/dicomesh-bench)
+ *   BENCH_CPU_PROF=dir         run dicomesh's processes under `node --cpu-prof`, profiles in dir (summarise
+ *                              them with profile-summary.ts)
+ *
+ * Run with Node 24 after `make build` (type stripping; the launcher runs from dist/).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort, startTopology } from '../support/topology.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const WORK = join(ROOT, '.tmp/bench');
+const LAUNCHER = join(ROOT, 'services/dicomesh/dist/main.js');
 const NODE = process.execPath;
+/** DCMTK waits for delayed ACKs on this machine without it (DESIGN.md). */
 const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
-const RUNS = 3;
-const READY_DEADLINE_MS = 20_000;
+const READY_DEADLINE_MS = 30_000;
+const POLL_MS = 100;
+const CONCURRENT_ASSOCIATIONS = 4;
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const RUNS = Number.parseInt(process.env.BENCH_RUNS ?? (QUICK ? '1' : '3'), 10);
+const WORK = process.env.BENCH_DIR ?? join(tmpdir(), 'dicomesh-bench');
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF;
 
 interface Corpus {
-  readonly name: string;
   readonly kind: 'small' | 'ct';
   readonly count: number;
+  readonly label: string;
 }
 const CORPORA: readonly Corpus[] = [
-  { name: '2000 small objects', kind: 'small', count: 2000 },
-  { name: '400 CT-size objects (512x512, 16-bit)', kind: 'ct', count: 400 },
+  { kind: 'small', count: QUICK ? 200 : 2000, label: 'small objects' },
+  { kind: 'ct', count: QUICK ? 40 : 400, label: 'CT 512x512x16' },
 ];
+const ASSOCIATIONS: readonly number[] = [1, CONCURRENT_ASSOCIATIONS];
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+/** A receiver started fresh for one measurement. */
+interface Running {
+  readonly port: number;
+  /** Objects it holds now (files under its storage directory). */
+  stored(): number | Promise<number>;
+  stop(): Promise<void>;
 }
+
+interface Target {
+  readonly name: string;
+  readonly calledAe: string;
+  start(): Promise<Running>;
+}
+
+const cpuProfFlags = (): string[] => (CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []);
 
 function run(command: string, args: readonly string[]): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
@@ -52,16 +82,256 @@ function run(command: string, args: readonly string[]): Promise<{ code: number; 
   });
 }
 
-async function untilEchoAnswers(port: number, calledAe: string, server: ChildProcess): Promise<void> {
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => child.once('exit', () => done()));
+}
+
+async function untilEchoAnswers(port: number, calledAe: string, server?: ChildProcess): Promise<void> {
   const deadline = Date.now() + READY_DEADLINE_MS;
   for (;;) {
     if ((await run('echoscu', ['-aec', calledAe, '127.0.0.1', String(port)])).code === 0) return;
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`${calledAe} did not start`);
-    await new Promise((r) => setTimeout(r, 100));
+    if (server?.exitCode != null || Date.now() > deadline) throw new Error(`${calledAe} did not start`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
-function list(dir: string): { files: string[]; bytes: number } {
+/** Files under dir, recursively, skipping dot entries (temporary files) and logs. */
+function countObjects(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let n = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || entry.name.endsWith('.log')) continue;
+    if (entry.isDirectory()) n += countObjects(join(dir, entry.name));
+    else if (entry.isFile()) n++;
+  }
+  return n;
+}
+
+/** A child process whose data lives in a fresh temp dir, removed on stop. */
+async function childTarget(
+  calledAe: string,
+  spawnIt: (port: number, dir: string, log: number) => ChildProcess,
+  storedIn: (dir: string) => string,
+): Promise<Running> {
+  const dir = await mkdtemp(join(tmpdir(), 'dicomesh-bench-run-'));
+  const port = await freePort();
+  const log = openSync(join(dir, 'receiver.log'), 'a');
+  const child = spawnIt(port, dir, log);
+  try {
+    await untilEchoAnswers(port, calledAe, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${calledAe}: ${String(error)}; see ${join(dir, 'receiver.log')}`);
+  }
+  return {
+    port,
+    stored: () => countObjects(storedIn(dir)),
+    async stop() {
+      child.kill('SIGTERM');
+      await exited(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const STORESCP: Target = {
+  name: 'storescp',
+  calledAe: 'STORESCP',
+  start: () =>
+    childTarget(
+      'STORESCP',
+      (port, dir, log) => {
+        mkdirSync(join(dir, 'out'));
+        return spawn('storescp', ['-aet', 'STORESCP', '-od', join(dir, 'out'), String(port)], {
+          env: DCMTK_ENV,
+          stdio: ['ignore', log, log],
+        });
+      },
+      (dir) => join(dir, 'out'),
+    ),
+};
+
+const ALL_IN_ONE: Target = {
+  name: 'dicomesh all-in-one',
+  calledAe: 'DICOMESH',
+  start: () =>
+    childTarget(
+      'DICOMESH',
+      (port, dir, log) =>
+        spawn(NODE, [...cpuProfFlags(), LAUNCHER, 'all-in-one'], {
+          env: {
+            ...process.env,
+            DICOMESH_DICOM_PORT: String(port),
+            DICOMESH_DICOM_HOST: '127.0.0.1',
+            DICOMESH_DATA_DIR: join(dir, 'data'),
+            DICOMESH_GRPC_PORT: '0',
+            DICOMESH_METRICS_PORT: '0',
+          },
+          stdio: ['ignore', log, log],
+        }),
+      (dir) => join(dir, 'data', 'blobs'),
+    ),
+};
+
+const SERVICES: Target = {
+  name: 'dicomesh services',
+  calledAe: 'DICOMESH',
+  async start() {
+    const topology = await startTopology(
+      CPU_PROF_DIR ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROF_DIR}` } } : {},
+    );
+    await untilEchoAnswers(topology.dicomPort, 'DICOMESH');
+    return {
+      port: topology.dicomPort,
+      stored: () => countObjects(join(topology.dataDir, 'blobs')),
+      stop: () => topology.stop(),
+    };
+  },
+};
+
+const LIBRARY_SCP: Target = {
+  name: 'library SCP (no fsync/index)',
+  calledAe: 'BENCHSCP',
+  start: () =>
+    childTarget(
+      'BENCHSCP',
+      (port, dir, log) => {
+        mkdirSync(join(dir, 'out'));
+        const script = join(ROOT, 'test/bench/bench-scp.ts');
+        return spawn(NODE, [...cpuProfFlags(), script, join(dir, 'out'), String(port)], {
+          env: DCMTK_ENV,
+          stdio: ['ignore', log, log],
+        });
+      },
+      (dir) => join(dir, 'out'),
+    ),
+};
+
+/** A line matching `pattern` on the child's stdout (its first group), or a failure when it exits first. */
+function lineFrom(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((done, fail) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const match = pattern.exec(text);
+      if (match) {
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
+        done(match[1] as string);
+      }
+    };
+    const onExit = () => fail(new Error(`exited before printing ${pattern}: ${text}`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+const GATEWAY: Target = {
+  name: 'gateway, discarding storage',
+  calledAe: 'DICOMESH',
+  async start() {
+    const dir = await mkdtemp(join(tmpdir(), 'dicomesh-bench-run-'));
+    const log = openSync(join(dir, 'receiver.log'), 'a');
+    const backends = spawn(NODE, [join(ROOT, 'test/bench/discard-backends.ts')], {
+      env: process.env,
+      stdio: ['ignore', 'pipe', log],
+    });
+    const [verificationPort, storagePort] = (await lineFrom(backends, /ports (\d+ \d+)\n/)).split(' ');
+    const port = await freePort();
+    const gateway = spawn(NODE, [...cpuProfFlags(), LAUNCHER, 'gateway'], {
+      env: {
+        ...process.env,
+        DICOMESH_DICOM_PORT: String(port),
+        DICOMESH_DICOM_HOST: '127.0.0.1',
+        DICOMESH_GRPC_PORT: String(await freePort()),
+        DICOMESH_METRICS_PORT: '0',
+        DICOMESH_VERIFICATION_URL: `127.0.0.1:${verificationPort}`,
+        DICOMESH_STORAGE_URL: `127.0.0.1:${storagePort}`,
+      },
+      stdio: ['ignore', log, log],
+    });
+    await untilEchoAnswers(port, 'DICOMESH', gateway);
+    return {
+      port,
+      async stored() {
+        const count = lineFrom(backends, /stored (\d+)\n/);
+        backends.kill('SIGUSR2');
+        return Number(await count);
+      },
+      async stop() {
+        for (const child of [gateway, backends]) {
+          child.kill('SIGTERM');
+          await exited(child);
+        }
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const TARGETS: Readonly<Record<string, Target>> = {
+  storescp: STORESCP,
+  'all-in-one': ALL_IN_ONE,
+  services: SERVICES,
+  'library-scp': LIBRARY_SCP,
+  gateway: GATEWAY,
+};
+
+function selectedTargets(): Target[] {
+  const names = (process.env.BENCH_TARGETS ?? 'storescp,all-in-one,services').split(',');
+  return names.map((name) => {
+    const target = TARGETS[name.trim()];
+    if (!target)
+      throw new Error(`BENCH_TARGETS: unknown target ${name} (${Object.keys(TARGETS).join(', ')})`);
+    return target;
+  });
+}
+
+/** Splits files into n contiguous parts of nearly equal size. */
+function split<T>(items: readonly T[], n: number): T[][] {
+  const size = Math.ceil(items.length / n);
+  return Array.from({ length: n }, (_, i) => items.slice(i * size, (i + 1) * size)).filter((p) => p.length);
+}
+
+/** Seconds from starting the storescu processes until the last one exits. */
+async function measure(target: Target, files: readonly string[], associations: number): Promise<number> {
+  const receiver = await target.start();
+  try {
+    const started = process.hrtime.bigint();
+    const results = await Promise.all(
+      split(files, associations).map((part) =>
+        run('storescu', ['-aec', target.calledAe, '127.0.0.1', String(receiver.port), ...part]),
+      ),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    for (const r of results) {
+      if (r.code !== 0) throw new Error(`storescu -> ${target.name} failed: ${r.output.slice(-2000)}`);
+    }
+    const stored = await receiver.stored();
+    if (stored !== files.length) {
+      throw new Error(`storescu -> ${target.name}: ${stored} of ${files.length} objects stored`);
+    }
+    return seconds;
+  } finally {
+    await receiver.stop();
+  }
+}
+
+async function corpusFiles(corpus: Corpus): Promise<{ files: string[]; bytes: number }> {
+  const dir = join(WORK, `objects-${corpus.kind}-${corpus.count}`);
+  if (!existsSync(join(dir, '.complete'))) {
+    await rm(dir, { recursive: true, force: true });
+    process.stdout.write(`making ${corpus.count} ${corpus.label} in ${dir}\n`);
+    const made = await run('/usr/bin/python3', [
+      join(ROOT, 'test/bench/make-objects.py'),
+      dir,
+      String(corpus.count),
+      corpus.kind,
+    ]);
+    if (made.code !== 0) throw new Error(`making ${corpus.label}: ${made.output}`);
+    writeFileSync(join(dir, '.complete'), '');
+  }
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.dcm'))
     .sort()
@@ -69,111 +339,76 @@ function list(dir: string): { files: string[]; bytes: number } {
   return { files, bytes: files.reduce((sum, f) => sum + statSync(f).size, 0) };
 }
 
-interface Side {
-  readonly name: string;
-  readonly calledAe: string;
-  start(port: number, outDir: string): ChildProcess;
-  send(port: number, files: readonly string[]): Promise<{ code: number; output: string }>;
+const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+interface Row {
+  readonly corpus: string;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly associations: number;
+  readonly target: string;
+  readonly seconds: readonly number[];
+  readonly medianSeconds: number;
+  readonly objectsPerSecond: number;
+  readonly mbPerSecond: number;
+  /** objects/s over storescp's in the same cell (undefined when storescp was not measured). */
+  readonly ratio: number | undefined;
 }
 
-const DCMTK: Side = {
-  name: 'DCMTK storescu -> storescp',
-  calledAe: 'STORESCP',
-  start: (port, outDir) =>
-    spawn('storescp', ['-aet', 'STORESCP', '-od', outDir, String(port)], { env: DCMTK_ENV, stdio: 'ignore' }),
-  send: (port, files) => run('storescu', ['-aec', 'STORESCP', '127.0.0.1', String(port), ...files]),
-};
-
-const DICOMESH: Side = {
-  name: 'dicomesh store -> library SCP',
-  calledAe: 'BENCHSCP',
-  start: (port, outDir) =>
-    spawn(NODE, [join(ROOT, 'test/bench/bench-scp.ts'), outDir, String(port)], {
-      env: DCMTK_ENV,
-      stdio: 'ignore',
-    }),
-  send: (port, files) =>
-    run(NODE, [
-      join(ROOT, 'services/dicomesh/dist/main.js'),
-      'store',
-      '-aec',
-      'BENCHSCP',
-      '127.0.0.1',
-      String(port),
-      ...files,
-    ]),
-};
-
-async function measure(side: Side, files: readonly string[]): Promise<number> {
-  const outDir = join(WORK, 'received');
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
-  const port = await freePort();
-  const server = side.start(port, outDir);
-  try {
-    await untilEchoAnswers(port, side.calledAe, server);
-    const started = process.hrtime.bigint();
-    const result = await side.send(port, files);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (result.code !== 0) throw new Error(`${side.name} failed: ${result.output.slice(-2000)}`);
-    const received = readdirSync(outDir).length;
-    if (received !== files.length)
-      throw new Error(`${side.name}: ${received} of ${files.length} objects received`);
-    return seconds;
-  } finally {
-    server.kill('SIGTERM');
-  }
+function formatRow(r: Row): string {
+  const cell = `${r.objects} ${r.corpus}, ${r.associations} assoc`.padEnd(30);
+  const ratio = r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`;
+  return `${cell} ${r.target.padEnd(30)} ${r.objectsPerSecond.toFixed(0).padStart(8)} ${r.mbPerSecond
+    .toFixed(1)
+    .padStart(8)} ${ratio.padStart(7)}   ${r.seconds.map((s) => s.toFixed(2)).join(' ')}`;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
-  const report: Record<string, unknown>[] = [];
-  const lines: string[] = [];
+  const targets = selectedTargets();
+  const cases = process.env.BENCH_CASES?.split(',').map((c) => c.trim());
+  const rows: Row[] = [];
+  const header = `${'cell'.padEnd(30)} ${'receiver'.padEnd(30)} ${'obj/s'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)}   seconds per run`;
+  process.stdout.write(`storescu into each receiver on loopback, median of ${RUNS}\n${header}\n`);
   for (const corpus of CORPORA) {
     const { files, bytes } = await corpusFiles(corpus);
-    const rows = [];
-    for (const side of [DCMTK, DICOMESH]) {
-      const times: number[] = [];
-      for (let i = 0; i < RUNS; i++) times.push(await measure(side, files));
-      const seconds = median(times);
-      rows.push({
-        side: side.name,
-        seconds,
-        objectsPerSecond: files.length / seconds,
-        mbPerSecond: bytes / 1e6 / seconds,
-      });
+    for (const associations of ASSOCIATIONS) {
+      if (cases && !cases.includes(`${corpus.kind}-${associations}`)) continue;
+      const times = new Map<Target, number[]>(targets.map((t) => [t, []]));
+      // Interleaved, so a slow moment of the machine is shared by every receiver.
+      for (let i = 0; i < RUNS; i++) {
+        for (const target of targets) times.get(target)?.push(await measure(target, files, associations));
+      }
+      const baseline = times.get(STORESCP);
+      const baselineRate = baseline ? files.length / median(baseline) : undefined;
+      for (const target of targets) {
+        const seconds = times.get(target) ?? [];
+        const medianSeconds = median(seconds);
+        const objectsPerSecond = files.length / medianSeconds;
+        const row: Row = {
+          corpus: corpus.label,
+          objects: files.length,
+          bytes,
+          associations,
+          target: target.name,
+          seconds,
+          medianSeconds,
+          objectsPerSecond,
+          mbPerSecond: bytes / 1e6 / medianSeconds,
+          ratio: baselineRate === undefined ? undefined : objectsPerSecond / baselineRate,
+        };
+        rows.push(row);
+        process.stdout.write(`${formatRow(row)}\n`);
+      }
     }
-    const [dcmtk, ours] = rows as [(typeof rows)[0], (typeof rows)[0]];
-    const ratio = ours.objectsPerSecond / dcmtk.objectsPerSecond;
-    report.push({ corpus: corpus.name, objects: files.length, bytes, rows, ratio });
-    lines.push(`\n${corpus.name}, one association, median of ${RUNS}:`);
-    for (const r of rows) {
-      lines.push(
-        `  ${r.side.padEnd(32)} ${r.objectsPerSecond.toFixed(0).padStart(6)} objects/s ${r.mbPerSecond.toFixed(1).padStart(7)} MB/s  (${r.seconds.toFixed(2)} s)`,
-      );
-    }
-    lines.push(`  ratio dicomesh / DCMTK: ${ratio.toFixed(2)}x`);
   }
-  writeFileSync(join(WORK, 'store-bench.json'), `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${lines.join('\n')}\n\nresults: ${join(WORK, 'store-bench.json')}\n`);
-}
-
-async function corpusFiles(corpus: Corpus): Promise<{ files: string[]; bytes: number }> {
-  const dir = join(WORK, `objects-${corpus.kind}-${corpus.count}`);
-  if (!existsSync(join(dir, '.complete'))) {
-    rmSync(dir, { recursive: true, force: true });
-    const made = await run('/usr/bin/python3', [
-      join(ROOT, 'test/bench/make-objects.py'),
-      dir,
-      String(corpus.count),
-      corpus.kind,
-    ]);
-    if (made.code !== 0) throw new Error(`making ${corpus.name}: ${made.output}`);
-    writeFileSync(join(dir, '.complete'), '');
-  }
-  return list(dir);
+  const out = join(WORK, 'store-bench.json');
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, quick: QUICK, rows }, null, 2)}\n`,
+  );
+  process.stdout.write(`\nresults: ${out}\n`);
 }
 
 await main();
