@@ -5,7 +5,20 @@
  */
 import type { OutboxRow, OutboxStore } from '@dicomesh/archive';
 import { createLogger, defaultRegistry, type Logger, type MetricsRegistry } from '@dicomesh/telemetry';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import type { EventPublisher } from './events-api.js';
+import { contextFromHeaders } from './trace-headers.js';
+
+/** Instrumentation scope of the relay's spans (when no tracer is given). */
+const TRACER_NAME = '@dicomesh/events';
 
 export interface OutboxRelayOptions {
   readonly store: OutboxStore;
@@ -21,6 +34,8 @@ export interface OutboxRelayOptions {
   readonly logger?: Logger;
   /** Where the relay's metrics are registered (default: the process registry). */
   readonly metrics?: MetricsRegistry;
+  /** Tracer of the `publish <subject>` PRODUCER spans (default: the global tracer `@dicomesh/events`). */
+  readonly tracer?: Tracer;
 }
 
 /** What a relay has done since it was created (for tests and health). */
@@ -42,6 +57,7 @@ export class OutboxRelay {
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly logger: Logger;
+  private readonly tracer: Tracer | undefined;
   private readonly metrics: {
     published: ReturnType<MetricsRegistry['counter']>;
     failures: ReturnType<MetricsRegistry['counter']>;
@@ -73,6 +89,7 @@ export class OutboxRelay {
     this.minBackoffMs = options.minBackoffMs ?? 250;
     this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
     this.logger = options.logger ?? createLogger('events');
+    this.tracer = options.tracer;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new RangeError(`OutboxRelay: batchSize must be a positive integer, got ${this.batchSize}`);
     }
@@ -194,8 +211,42 @@ export class OutboxRelay {
     return rows.length === this.batchSize ? 'more' : 'idle';
   }
 
+  /**
+   * Publishes one row in a PRODUCER span `publish <subject>` whose parent is the span that committed the row
+   * (its W3C headers); the message carries the publish span as its `traceparent`, so consumers continue it.
+   */
   private publishRow(row: OutboxRow): Promise<void> {
-    return this.publisher.publish(row.subject, row.payload, { msgId: row.msgId, headers: row.headers });
+    const parent = context.with(ROOT_CONTEXT, () => contextFromHeaders(row.headers));
+    const tracer = this.tracer ?? trace.getTracer(TRACER_NAME);
+    return tracer.startActiveSpan(
+      `publish ${row.subject}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'publish',
+          'messaging.destination.name': row.subject,
+          'messaging.message.id': row.msgId,
+        },
+      },
+      parent,
+      async (span) => {
+        const headers: Record<string, string> = { ...row.headers };
+        propagation.inject(context.active(), headers);
+        try {
+          await this.publisher.publish(row.subject, row.payload, { msgId: row.msgId, headers });
+        } catch (error) {
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: error instanceof Error ? error.message : String(error),
+          });
+          if (error instanceof Error) span.recordException(error);
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 
   private fail(error: unknown, message: string, fields: Record<string, unknown> = {}): void {
