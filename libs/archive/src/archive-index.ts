@@ -25,6 +25,8 @@ export interface ArchiveIndex extends StorageIndex, OutboxStore {
 const ISSUER_OF_PATIENT_ID = '00100021';
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
+/** An insert that conflicts, then finds no row to replace (deleted meanwhile), is retried this often. */
+const MAX_INSERT_ATTEMPTS = 3;
 
 /** Thrown inside the store transaction to roll it back when a concurrent store won the race. */
 class LostInsertRace extends Error {}
@@ -34,7 +36,7 @@ export function createArchiveIndex(client: SqlClient): ArchiveIndex {
     async findInstance(sopInstanceUid) {
       const { rows } = await client.query<{ blob_key: string; sha256: string }>(
         'SELECT blob_key, sha256 FROM instances WHERE sop_instance_uid = $1',
-        [sopInstanceUid],
+        [text(sopInstanceUid)],
       );
       const row = rows[0];
       return row === undefined ? undefined : { blobKey: row.blob_key as BlobKey, sha256: row.sha256 };
@@ -92,7 +94,7 @@ export function createArchiveIndex(client: SqlClient): ArchiveIndex {
 
     async getInstance(sopInstanceUid) {
       const { rows } = await client.query<InstanceRow>(`${SELECT_INSTANCE} WHERE i.sop_instance_uid = $1`, [
-        sopInstanceUid,
+        text(sopInstanceUid),
       ]);
       const row = rows[0];
       return row === undefined ? undefined : toStoredInstance(row);
@@ -100,53 +102,66 @@ export function createArchiveIndex(client: SqlClient): ArchiveIndex {
   };
 }
 
+/**
+ * Rows are locked in one order only, patient -> study -> series -> instance, so concurrent stores never
+ * deadlock (an overwrite that locked the instance first and then waited for the patient row would, against
+ * a store of the same instance holding the patient row and inserting the instance).
+ */
 async function storeInTransaction(
   tx: SqlClient,
   record: InstanceRecord,
   event: OutboxEvent,
   overwrite: boolean,
 ): Promise<{ outcome: StoreOutcome; replacedBlobKey?: BlobKey }> {
-  let existing = await lockInstance(tx, record.sopInstanceUid);
-  if (existing !== undefined && !overwrite) return { outcome: 'duplicate' };
-
+  // Fast path, no lock taken: an instance already stored is a duplicate without touching the hierarchy.
+  if (!overwrite && (await storedBlobKey(tx, record.sopInstanceUid, '')) !== undefined) {
+    return { outcome: 'duplicate' };
+  }
   const seriesFk = await upsertHierarchy(tx, record);
-  let outcome: StoreOutcome;
-  if (existing === undefined) {
+  let replaced: BlobKey | undefined;
+  let outcome: StoreOutcome | undefined;
+  for (let attempt = 0; outcome === undefined; attempt++) {
     const { rows } = await tx.query<{ id: unknown }>(
       `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (${INSTANCE_PLACEHOLDERS})
        ON CONFLICT (sop_instance_uid) DO NOTHING RETURNING id`,
       instanceParams(record, seriesFk),
     );
-    if (rows.length === 0) {
-      // Another transaction stored it between our check and insert (and has committed by now).
-      if (!overwrite) throw new LostInsertRace();
-      existing = await lockInstance(tx, record.sopInstanceUid);
+    if (rows.length > 0) {
+      outcome = 'stored';
+      break;
     }
-  }
-  if (existing !== undefined) {
-    await tx.query(
-      `UPDATE instances SET (${INSTANCE_COLUMNS}, received_at) = (${INSTANCE_PLACEHOLDERS}, now())
-       WHERE sop_instance_uid = $1`,
-      instanceParams(record, seriesFk),
-    );
-    outcome = 'replaced';
-  } else {
-    outcome = 'stored';
+    // Another transaction stored it (waited for and committed by now).
+    if (!overwrite) throw new LostInsertRace();
+    replaced = await storedBlobKey(tx, record.sopInstanceUid, 'FOR UPDATE');
+    if (replaced !== undefined) {
+      await tx.query(
+        `UPDATE instances SET (${INSTANCE_COLUMNS}, received_at) = (${INSTANCE_PLACEHOLDERS}, now())
+         WHERE sop_instance_uid = $1`,
+        instanceParams(record, seriesFk),
+      );
+      outcome = 'replaced';
+    } else if (attempt >= MAX_INSERT_ATTEMPTS) {
+      throw new Error(`instance ${record.sopInstanceUid} conflicts on insert but cannot be found to replace`);
+    }
   }
 
   await tx.query(
     'INSERT INTO outbox (subject, msg_id, payload, headers) VALUES ($1, $2, $3::text::jsonb, $4::text::jsonb)',
     [text(event.subject), text(event.msgId), json(event.payload), json(event.headers)],
   );
-  const replacedBlobKey = existing !== undefined && existing !== record.blobKey ? existing : undefined;
+  const replacedBlobKey = replaced !== undefined && replaced !== record.blobKey ? replaced : undefined;
   return replacedBlobKey === undefined ? { outcome } : { outcome, replacedBlobKey };
 }
 
-/** The blob key of a stored instance, its row locked until the transaction ends. */
-async function lockInstance(tx: SqlClient, sopInstanceUid: string): Promise<BlobKey | undefined> {
+/** The blob key of a stored instance; with 'FOR UPDATE' its row stays locked until the transaction ends. */
+async function storedBlobKey(
+  tx: SqlClient,
+  sopInstanceUid: string,
+  lock: '' | 'FOR UPDATE',
+): Promise<BlobKey | undefined> {
   const { rows } = await tx.query<{ blob_key: string }>(
-    'SELECT blob_key FROM instances WHERE sop_instance_uid = $1 FOR UPDATE',
-    [sopInstanceUid],
+    `SELECT blob_key FROM instances WHERE sop_instance_uid = $1 ${lock}`,
+    [text(sopInstanceUid)],
   );
   return rows[0]?.blob_key as BlobKey | undefined;
 }
