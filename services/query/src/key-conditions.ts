@@ -1,0 +1,190 @@
+/**
+ * SQL that narrows the candidates of one key: never stricter than `attribute-matcher` (which decides),
+ * as selective as the index allows. Single-valued keys with a column of their own use it (b-tree
+ * indexes: IDs, UIDs, dates, modality); other keys are read from the level's `attributes` jsonb.
+ * Values always travel as parameters; the only text spliced into SQL is validated tags and aliases.
+ */
+import type { QueryKey, ValueCondition } from './query-keys.js';
+import { ComputedKey, LevelTable, QueryLevel } from './query-model.js';
+import { isTemporal, normalizeTemporal, sqlNormalized } from './temporal.js';
+
+/** Collects parameters, giving back their `$n` placeholders. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+  /** A point to roll back to when a condition turns out not to be expressible. */
+  mark(): number {
+    return this.values.length;
+  }
+  rollback(mark: number): void {
+    this.values.length = mark;
+  }
+}
+
+/** Columns holding a single-valued attribute exactly as its only value (migration 0001). */
+const COLUMNS: Readonly<Record<string, { alias: string; column: string; numeric?: boolean }>> = {
+  '00100020': { alias: LevelTable[QueryLevel.Patient].alias, column: 'patient_id' },
+  '00100030': { alias: LevelTable[QueryLevel.Patient].alias, column: 'patient_birth_date' },
+  '00100040': { alias: LevelTable[QueryLevel.Patient].alias, column: 'patient_sex' },
+  '0020000D': { alias: LevelTable[QueryLevel.Study].alias, column: 'study_instance_uid' },
+  '00080020': { alias: LevelTable[QueryLevel.Study].alias, column: 'study_date' },
+  '00080050': { alias: LevelTable[QueryLevel.Study].alias, column: 'accession_number' },
+  '00200010': { alias: LevelTable[QueryLevel.Study].alias, column: 'study_id' },
+  '0020000E': { alias: LevelTable[QueryLevel.Series].alias, column: 'series_instance_uid' },
+  '00080060': { alias: LevelTable[QueryLevel.Series].alias, column: 'modality' },
+  '00200011': { alias: LevelTable[QueryLevel.Series].alias, column: 'series_number', numeric: true },
+  '00080018': { alias: LevelTable[QueryLevel.Image].alias, column: 'sop_instance_uid' },
+  '00080016': { alias: LevelTable[QueryLevel.Image].alias, column: 'sop_class_uid' },
+  '00200013': { alias: LevelTable[QueryLevel.Image].alias, column: 'instance_number', numeric: true },
+};
+
+const TAG = /^[0-9A-F]{8}$/;
+
+/** `*`/`?` to LIKE's `%`/`_`, with LIKE's own metacharacters escaped (backslash is the escape). */
+export function likePattern(pattern: string): string {
+  let out = '';
+  for (const ch of pattern) {
+    if (ch === '*') out += '%';
+    else if (ch === '?') out += '_';
+    else if (ch === '%' || ch === '_' || ch === '\\') out += `\\${ch}`;
+    else out += ch;
+  }
+  return out;
+}
+
+function or(parts: readonly string[]): string {
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+}
+
+function columnCondition(
+  c: ValueCondition,
+  vr: string,
+  column: string,
+  numeric: boolean,
+  params: SqlParams,
+): string | undefined {
+  if (numeric) {
+    return c.kind === 'single' && Number.isInteger(Number(c.value))
+      ? `${column} = ${params.add(Number(c.value))}`
+      : undefined;
+  }
+  if (c.kind === 'wildcard') return `${column} LIKE ${params.add(likePattern(c.pattern))}`;
+  if (c.kind === 'single') {
+    if (typeof c.value === 'number') return undefined;
+    // A DA column holds YYYYMMDD: compared as it is, so that its index serves.
+    if (vr === 'DA') return `${column} = ${params.add(normalizeTemporal(vr, c.value))}`;
+    return isTemporal(vr) ? undefined : `${column} = ${params.add(c.value)}`;
+  }
+  if (vr !== 'DA') return undefined;
+  const bounds: string[] = [];
+  if (c.lower !== undefined) bounds.push(`${column} >= ${params.add(normalizeTemporal(vr, c.lower, '0'))}`);
+  if (c.upper !== undefined) bounds.push(`${column} <= ${params.add(normalizeTemporal(vr, c.upper, '9'))}`);
+  return bounds.join(' AND ');
+}
+
+/** Narrowing of one value over the stored values `x` (text) of a jsonb array. */
+function elementCondition(
+  c: ValueCondition,
+  vr: string,
+  params: SqlParams,
+  caseInsensitivePn: boolean,
+): string | undefined {
+  if (vr === 'PN') {
+    const text = c.kind === 'wildcard' ? c.pattern : c.kind === 'single' ? String(c.value) : undefined;
+    if (text === undefined) return undefined;
+    // Any component group of any value: a superset of the matcher's group rules.
+    const first = text.split('=').find((g) => g.trim() !== '');
+    if (first === undefined) return undefined;
+    const pattern = likePattern(first.trim().replace(/\^+$/, ''));
+    const value = caseInsensitivePn ? 'lower(g.x)' : 'g.x';
+    const p = params.add(caseInsensitivePn ? pattern.toLowerCase() : pattern);
+    // Trailing empty components (`DOE^JOHN^`) are ignored by the matcher: allow them here too.
+    return `EXISTS (SELECT 1 FROM jsonb_each_text(CASE WHEN jsonb_typeof(e.x) = 'object' THEN e.x END) g(k, x) WHERE rtrim(${value}, '^') LIKE ${p})`;
+  }
+  if (c.kind === 'wildcard') return `e.x #>> '{}' LIKE ${params.add(likePattern(c.pattern))}`;
+  const x = "(e.x #>> '{}')";
+  if (isTemporal(vr)) {
+    const normalized = sqlNormalized(vr, x);
+    if (c.kind === 'single') return `${normalized} = ${params.add(normalizeTemporal(vr, String(c.value)))}`;
+    const bounds: string[] = [];
+    if (c.lower !== undefined)
+      bounds.push(`${normalized} >= ${params.add(normalizeTemporal(vr, c.lower, '0'))}`);
+    if (c.upper !== undefined)
+      bounds.push(`${normalized} <= ${params.add(normalizeTemporal(vr, c.upper, '9'))}`);
+    return bounds.join(' AND ');
+  }
+  if (c.kind !== 'single') return undefined;
+  if (typeof c.value === 'number') return `e.x = ${params.add(JSON.stringify(c.value))}::jsonb`;
+  return `${x} = ${params.add(c.value)}`;
+}
+
+function jsonbCondition(
+  key: QueryKey,
+  alias: string,
+  params: SqlParams,
+  caseInsensitivePn: boolean,
+): string | undefined {
+  if (key.condition.kind !== 'any' || !TAG.test(key.tag)) return undefined;
+  const mark = params.mark();
+  const parts: string[] = [];
+  for (const c of key.condition.alternatives) {
+    const part = elementCondition(c, key.vr, params, caseInsensitivePn);
+    if (part === undefined) {
+      // One alternative we cannot narrow: no narrowing at all.
+      params.rollback(mark);
+      return undefined;
+    }
+    parts.push(part);
+  }
+  const values = `${alias}.attributes -> '${key.tag}' -> 'Value'`;
+  return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${values}) = 'array' THEN ${values} END) e(x) WHERE ${or(parts)})`;
+}
+
+/** ModalitiesInStudy: a study with a series of one of the modalities. */
+function modalitiesCondition(key: QueryKey, params: SqlParams): string | undefined {
+  if (key.condition.kind !== 'any') return undefined;
+  const mark = params.mark();
+  const parts: string[] = [];
+  for (const c of key.condition.alternatives) {
+    if (c.kind === 'single') parts.push(`m.modality = ${params.add(String(c.value))}`);
+    else if (c.kind === 'wildcard') parts.push(`m.modality LIKE ${params.add(likePattern(c.pattern))}`);
+    else {
+      params.rollback(mark);
+      return undefined;
+    }
+  }
+  const study = LevelTable[QueryLevel.Study].alias;
+  return `EXISTS (SELECT 1 FROM series m WHERE m.study_fk = ${study}.id AND ${or(parts)})`;
+}
+
+/**
+ * The narrowing of `key` stored in the table aliased `alias` (undefined: none possible, the matcher
+ * alone decides). Computed keys other than ModalitiesInStudy are not narrowed.
+ */
+export function keyCondition(
+  key: QueryKey,
+  alias: string,
+  params: SqlParams,
+  caseInsensitivePn: boolean,
+): string | undefined {
+  if (key.condition.kind !== 'any') return undefined;
+  if (key.tag === ComputedKey.ModalitiesInStudy) return modalitiesCondition(key, params);
+  const column = COLUMNS[key.tag];
+  if (column !== undefined && column.alias === alias && key.vr !== 'PN') {
+    const mark = params.mark();
+    const parts: string[] = [];
+    for (const c of key.condition.alternatives) {
+      const part = columnCondition(c, key.vr, `${alias}.${column.column}`, column.numeric ?? false, params);
+      if (part === undefined) {
+        params.rollback(mark);
+        return jsonbCondition(key, alias, params, caseInsensitivePn);
+      }
+      parts.push(part);
+    }
+    return or(parts);
+  }
+  return jsonbCondition(key, alias, params, caseInsensitivePn);
+}
