@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import type { Backends } from './backends.js';
 import { echoHandler } from './echo-handler.js';
+import { findHandler } from './find-handler.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { storeHandler } from './store-handler.js';
 
@@ -49,6 +50,7 @@ export function startAssociationSession(association: Association, deps: SessionD
     handlers: {
       cEcho: echoHandler(deps.backends, scopeDeps),
       cStore: storeHandler(deps.backends, scopeDeps),
+      cFind: findHandler(deps.backends, scopeDeps),
     },
     // Under its own module name, so DICOMESH_DEBUG=dimse switches its debug lines on.
     logger: createLogger('dimse', { associationId: association.id }),

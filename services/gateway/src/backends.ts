@@ -1,9 +1,10 @@
 /** The gRPC backends the gateway forwards DIMSE requests to, and the deadline of each call. */
-import { createClient, StorageClient, VerificationClient } from '@dicomesh/rpc';
+import { createClient, QueryClient, StorageClient, VerificationClient } from '@dicomesh/rpc';
 
 export interface Backends {
   readonly verification: VerificationClient;
   readonly storage: StorageClient;
+  readonly query: QueryClient;
   /** Deadline of one backend call serving one DIMSE request; for a C-STORE, the longest wait without progress. */
   readonly deadlineMs: number;
   close(): void;
@@ -13,8 +14,13 @@ export interface BackendTargets {
   /** gRPC targets, `host:port` or `dns:///name:port`. */
   readonly verificationUrl: string;
   readonly storageUrl: string;
+  /** The query service; default `DEFAULT_QUERY_URL` (its default port on this host). */
+  readonly queryUrl?: string;
   readonly deadlineMs: number;
 }
+
+/** The query service's default gRPC port on loopback (its DICOMESH_GRPC_PORT default). */
+export const DEFAULT_QUERY_URL = '127.0.0.1:50053';
 
 export function connectBackends(targets: BackendTargets): Backends {
   const verification = createClient(VerificationClient, targets.verificationUrl, {
@@ -22,13 +28,18 @@ export function connectBackends(targets: BackendTargets): Backends {
   });
   // No default deadline for the store stream: its watchdog bounds each wait instead (large objects take long).
   const storage = createClient(StorageClient, targets.storageUrl, { defaultDeadlineMs: 0 });
+  // No deadline for a find stream either: a C-FIND with thousands of matches lasts as long as the SCU
+  // reads them; C-CANCEL and the association's end cancel it.
+  const query = createClient(QueryClient, targets.queryUrl ?? DEFAULT_QUERY_URL, { defaultDeadlineMs: 0 });
   return {
     verification,
     storage,
+    query,
     deadlineMs: targets.deadlineMs,
     close: () => {
       verification.close();
       storage.close();
+      query.close();
     },
   };
 }

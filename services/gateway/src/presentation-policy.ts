@@ -9,7 +9,7 @@ import {
   QUERY_RETRIEVE_SOP_CLASSES,
   TRANSFER_SYNTAXES,
 } from '@dicomesh/dicom';
-import { VerificationSopClass } from '@dicomesh/dimse';
+import { QueryRetrieveSopClass, VerificationSopClass } from '@dicomesh/dimse';
 
 /** The uncompressed transfer syntaxes: explicit little endian, implicit, explicit big endian. */
 export const UNCOMPRESSED_TRANSFER_SYNTAXES = [
@@ -20,6 +20,12 @@ export const UNCOMPRESSED_TRANSFER_SYNTAXES = [
 
 /** Every transfer syntax we can store as received. */
 const STORABLE_TRANSFER_SYNTAXES: readonly string[] = TRANSFER_SYNTAXES.map((ts) => ts.uid);
+
+/** C-FIND information models the query service answers (PS3.4 C.6.1, C.6.2): identifiers are small, uncompressed. */
+const FIND_SOP_CLASSES: ReadonlySet<string> = new Set([
+  QueryRetrieveSopClass.PatientRootFind,
+  QueryRetrieveSopClass.StudyRootFind,
+]);
 
 export interface PresentationPolicyOptions {
   /** Accept abstract syntaxes we do not know as storage (private SOP classes). */
@@ -35,6 +41,7 @@ const NON_STORAGE = new Set<string>([
 export function presentationPolicy(options: PresentationPolicyOptions) {
   return (abstractSyntax: string): readonly string[] | undefined => {
     if (abstractSyntax === VerificationSopClass) return UNCOMPRESSED_TRANSFER_SYNTAXES;
+    if (FIND_SOP_CLASSES.has(abstractSyntax)) return UNCOMPRESSED_TRANSFER_SYNTAXES;
     if (isStorageSopClass(abstractSyntax)) return STORABLE_TRANSFER_SYNTAXES;
     if (options.acceptUnknownSopClasses && isValidUid(abstractSyntax) && !NON_STORAGE.has(abstractSyntax)) {
       return STORABLE_TRANSFER_SYNTAXES;
