@@ -17,6 +17,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const LAUNCHER = join(ROOT, 'services/dicomesh/dist/main.js');
 const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
+/** USER_HZ of /proc/PID/stat times: 100 on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export type ServiceName = 'verification' | 'storage' | 'gateway';
 
@@ -35,6 +37,8 @@ export interface ServiceProcess {
   kill9(): Promise<void>;
   /** Peak resident memory of the running process in bytes (VmHWM), 0 when not running. */
   peakRssBytes(): number;
+  /** CPU time (user + system) the running process has used, in seconds; 0 when not running. */
+  cpuSeconds(): number;
 }
 
 export interface Topology {
@@ -130,6 +134,13 @@ function serviceProcess(
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
       return kb === undefined ? 0 : Number(kb) * 1024;
+    },
+    cpuSeconds() {
+      if (!alive(child) || child.pid === undefined) return 0;
+      // /proc/PID/stat: fields after the parenthesised command; utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
     },
   };
 }
