@@ -18,6 +18,7 @@ import {
 } from '@dicomesh/rpc';
 import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { type Tracer, trace } from '@opentelemetry/api';
+import { toErrorComment } from './error-comment.js';
 import { StoreCancelledError, StoreFailedError } from './errors.js';
 import { StoreOutcomeLabel, storeLatency, storeOutcomes } from './store-metrics.js';
 import { type OutboxNotifier, type StorePipelineOptions, storeObject } from './store-pipeline.js';
@@ -47,7 +48,7 @@ function isStorageFull(error: unknown): boolean {
 /** The DIMSE answer for a failure, or undefined for one that is a gRPC error (a bug, a cancelled call). */
 export function failureResponse(error: unknown): StoreResponse | undefined {
   if (error instanceof StoreFailedError) {
-    return { status: error.status, errorComment: error.comment, duplicate: false };
+    return { status: error.status, errorComment: toErrorComment(error.comment), duplicate: false };
   }
   if (isIndexUnavailable(error)) {
     return { status: Status.OutOfResources, errorComment: 'index unavailable', duplicate: false };

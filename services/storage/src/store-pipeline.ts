@@ -17,6 +17,7 @@ import { Status } from '@dicomesh/dimse';
 import type { StoreHeader } from '@dicomesh/rpc';
 import type { Logger } from '@dicomesh/telemetry';
 import { context, propagation, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { toErrorComment } from './error-comment.js';
 import { StoreFailedError } from './errors.js';
 import { instanceRecord, instanceStoredEvent, type StoredObject } from './instance-record.js';
 import { ObjectParser, type ParsedObject } from './object-parser.js';
@@ -49,15 +50,11 @@ export interface StoreResult {
   readonly size: number;
 }
 
-/** Error Comment is LO: at most 64 characters. */
-function comment(text: string): string {
-  return text.length <= 64 ? text : `${text.slice(0, 61)}...`;
-}
-
 function checkUid(value: string, field: string, status: number): string {
   const problem = validateUid(value);
-  if (problem !== undefined) throw new StoreFailedError(status, comment(`${field}: ${problem.message}`));
-  if (value.includes('\0')) throw new StoreFailedError(status, comment(`${field}: has NUL padding`));
+  if (problem !== undefined)
+    throw new StoreFailedError(status, toErrorComment(`${field}: ${problem.message}`));
+  if (value.includes('\0')) throw new StoreFailedError(status, toErrorComment(`${field}: has NUL padding`));
   return value;
 }
 
@@ -156,9 +153,13 @@ export async function storeObject(
         try {
           parser.push(chunk);
         } catch (error) {
-          throw new StoreFailedError(Status.CannotUnderstand, comment(`data set: ${describe(error)}`), {
-            cause: error,
-          });
+          throw new StoreFailedError(
+            Status.CannotUnderstand,
+            toErrorComment(`data set: ${describe(error)}`),
+            {
+              cause: error,
+            },
+          );
         }
         await writer.write(chunk);
       }
@@ -169,7 +170,7 @@ export async function storeObject(
     try {
       parsed = parser.end();
     } catch (error) {
-      throw new StoreFailedError(Status.CannotUnderstand, comment(`data set: ${describe(error)}`), {
+      throw new StoreFailedError(Status.CannotUnderstand, toErrorComment(`data set: ${describe(error)}`), {
         cause: error,
       });
     }
@@ -222,7 +223,7 @@ export async function storeObject(
         status: Status.Success,
         duplicate: true,
         outcome: 'duplicate',
-        blobKey: blob.key,
+        blobKey: current?.blobKey ?? blob.key,
         size: received,
       };
     }

@@ -28,6 +28,8 @@ const HOSTILE_UIDS: readonly (readonly [string, string])[] = [
   ['a trailing NUL', '1.2.840.113619.2.55\0'],
   ['a leading-zero component', '1.2.03.4'],
   ['a backslash', '1.2\\3'],
+  ['a non-ASCII letter', '1.2.\u00e9'],
+  ['a control character', '1.2\u00073'],
 ];
 
 async function expectNothingStored(harness: StorageHarness): Promise<void> {
@@ -40,6 +42,8 @@ function expectFailure(response: StoreResponse, status: number): void {
   expect(response.status, response.errorComment).toBe(status);
   expect(response.errorComment.length).toBeGreaterThan(0);
   expect(response.errorComment.length).toBeLessThanOrEqual(64);
+  // LO: the default repertoire, and no backslash (it would split the comment into values).
+  expect(response.errorComment).toMatch(/^[\x20-\x5b\x5d-\x7e]+$/);
   expect(response.duplicate).toBe(false);
 }
 
