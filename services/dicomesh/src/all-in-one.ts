@@ -2,6 +2,7 @@
  * `dicomesh all-in-one` (what `make run` starts): every service in one process, each behind its own gRPC
  * server on loopback, so the same code paths run as in a cluster.
  */
+import { createPgClient, type SqlClient } from '@dicomesh/archive';
 import { DuplicatePolicy, readConfigOrExit, readGatewayConfig, readStorageConfig } from '@dicomesh/config';
 import {
   associationEventPublisher,
@@ -10,7 +11,8 @@ import {
   ReconnectingPublisher,
 } from '@dicomesh/events';
 import { connectBackends, startGateway, startHealthServer } from '@dicomesh/gateway';
-import { openStorageRuntime, startStorageServer } from '@dicomesh/storage';
+import { readQueryConfig, startQueryServer } from '@dicomesh/query';
+import { openStorageRuntime, type StorageRuntime, startStorageServer } from '@dicomesh/storage';
 import {
   configureLogging,
   createLogger,
@@ -23,11 +25,21 @@ import { startVerificationServer } from '@dicomesh/verification';
 const LOOPBACK = '127.0.0.1';
 const DRAIN_GRACE_MS = 25_000;
 
+/**
+ * The index connection the query service reads: its own pool on PostgreSQL; on the embedded PGlite, the
+ * storage runtime's (one PGlite per directory), when the runtime exposes it as `sql`.
+ */
+function queryIndex(runtime: StorageRuntime, databaseUrl: string | undefined): SqlClient | undefined {
+  if (databaseUrl !== undefined) return createPgClient(databaseUrl);
+  return (runtime as StorageRuntime & { readonly sql?: SqlClient }).sql;
+}
+
 export async function runAllInOne(): Promise<void> {
   const reportInvalid = (error: { message: string; issues: unknown }) =>
     createLogger('dicomesh').error(error.message, { issues: error.issues });
   const config = readConfigOrExit(readGatewayConfig, reportInvalid);
   const storageConfig = readConfigOrExit(readStorageConfig, reportInvalid);
+  const queryConfig = readConfigOrExit(readQueryConfig, reportInvalid);
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
   const telemetry = startTelemetry({ serviceName: 'dicomesh', exporter: config.tracesExporter });
   const logger = createLogger('dicomesh');
@@ -58,6 +70,21 @@ export async function runAllInOne(): Promise<void> {
     tracer: telemetry.tracer('@dicomesh/storage'),
     logger: createLogger('storage'),
   });
+  const querySql = queryIndex(storageRuntime, storageConfig.databaseUrl);
+  if (querySql === undefined) logger.warn('no index connection for the query service: C-FIND is not served');
+  const query =
+    querySql === undefined
+      ? undefined
+      : await startQueryServer({
+          host: LOOPBACK,
+          port: 0,
+          sql: querySql,
+          maxMatches: queryConfig.maxMatches,
+          personNameCaseInsensitive: queryConfig.personNameCaseInsensitive,
+          retrieveAeTitle: queryConfig.retrieveAeTitle ?? config.aeTitle,
+          tracer: telemetry.tracer('@dicomesh/query'),
+          logger: createLogger('query'),
+        });
   const gatewayPublisher: EventPublisher =
     config.natsUrl === undefined
       ? bus
@@ -76,6 +103,7 @@ export async function runAllInOne(): Promise<void> {
     backends: connectBackends({
       verificationUrl: `${LOOPBACK}:${verification.port}`,
       storageUrl: `${LOOPBACK}:${storage.port}`,
+      ...(query === undefined ? {} : { queryUrl: `${LOOPBACK}:${query.port}` }),
       deadlineMs: config.dimseTimeoutMs,
     }),
     tracer: telemetry.tracer('@dicomesh/gateway'),
@@ -91,6 +119,8 @@ export async function runAllInOne(): Promise<void> {
     await gateway.close();
     await verification.close();
     await storage.close();
+    await query?.close();
+    if (storageConfig.databaseUrl !== undefined) await querySql?.close();
     await storageRuntime.close();
     if (gatewayPublisher !== bus) await gatewayPublisher.close();
     await bus.close();

@@ -40,6 +40,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     'the storage (C-STORE) service',
     async () => (await import('@dicomesh/storage')).runStorage,
   ),
+  query: service('the query (C-FIND) service', async () => (await import('@dicomesh/query')).runQuery),
   echo: tool(
     'C-ECHO: [-aet AE] [-aec AE] HOST PORT',
     async () => (await import('./scu/echo-tool.js')).echoTool,
