@@ -2,8 +2,9 @@
  * `make bench`: DCMTK storescu into dicomesh (all-in-one, and the services topology with real PostgreSQL
  * and nats-server) against storescu into DCMTK storescp, with the same files in the same run:
  * {2000 small objects, 400 CT-size objects (512x512, 16-bit)} x {one association, 4 concurrent
- * associations (the files split over 4 storescu processes)}. Reports objects/s, MB/s and the ratio to
- * storescp, prints a table and writes it as JSON. Every receiver starts fresh (empty directory) for every
+ * associations (the files split over 4 storescu processes)}. Reports objects/s, MB/s, the ratio to
+ * storescp, and the receiver's CPU time per object (every process it runs, PostgreSQL and nats-server
+ * included: robust where wall time is noisy), prints a table and writes it as JSON. Every receiver starts fresh (empty directory) for every
  * measurement, and every object must arrive. Numbers to read, never a pass/fail test (not in `make test`).
  *
  * Environment:
@@ -21,7 +22,7 @@
  * Run with Node 24 after `make build` (type stripping; the launcher runs from dist/).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -288,16 +289,59 @@ function selectedTargets(): Target[] {
   });
 }
 
+const CLOCK_TICKS_PER_SECOND = 100;
+const SENDERS = new Set(['storescu', 'echoscu']);
+
+/**
+ * CPU seconds (user + system) used so far by every process descending from this one except the senders:
+ * the receiver's processes, with PostgreSQL's and nats-server's for the services topology.
+ */
+function receiverCpuSeconds(): number {
+  const parent = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const close = stat.lastIndexOf(')');
+    const command = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    const pid = Number(entry);
+    parent.set(pid, Number(fields[1]));
+    if (!SENDERS.has(command)) ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+  }
+  const descends = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === process.pid) return true;
+    }
+    return false;
+  };
+  let total = 0;
+  for (const [pid, t] of ticks) if (descends(pid)) total += t;
+  return total / CLOCK_TICKS_PER_SECOND;
+}
+
 /** Splits files into n contiguous parts of nearly equal size. */
 function split<T>(items: readonly T[], n: number): T[][] {
   const size = Math.ceil(items.length / n);
   return Array.from({ length: n }, (_, i) => items.slice(i * size, (i + 1) * size)).filter((p) => p.length);
 }
 
-/** Seconds from starting the storescu processes until the last one exits. */
-async function measure(target: Target, files: readonly string[], associations: number): Promise<number> {
+interface Measurement {
+  /** From starting the storescu processes until the last one exits. */
+  readonly seconds: number;
+  /** CPU the receiver's processes used meanwhile. */
+  readonly cpuSeconds: number;
+}
+
+async function measure(target: Target, files: readonly string[], associations: number): Promise<Measurement> {
   const receiver = await target.start();
   try {
+    const cpuBefore = receiverCpuSeconds();
     const started = process.hrtime.bigint();
     const results = await Promise.all(
       split(files, associations).map((part) =>
@@ -305,6 +349,7 @@ async function measure(target: Target, files: readonly string[], associations: n
       ),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuSeconds = receiverCpuSeconds() - cpuBefore;
     for (const r of results) {
       if (r.code !== 0) throw new Error(`storescu -> ${target.name} failed: ${r.output.slice(-2000)}`);
     }
@@ -312,7 +357,7 @@ async function measure(target: Target, files: readonly string[], associations: n
     if (stored !== files.length) {
       throw new Error(`storescu -> ${target.name}: ${stored} of ${files.length} objects stored`);
     }
-    return seconds;
+    return { seconds, cpuSeconds };
   } finally {
     await receiver.stop();
   }
@@ -352,6 +397,8 @@ interface Row {
   readonly medianSeconds: number;
   readonly objectsPerSecond: number;
   readonly mbPerSecond: number;
+  /** The receiver's CPU time per object (all its processes; median over runs), in ms. */
+  readonly cpuMsPerObject: number;
   /** objects/s over storescp's in the same cell (undefined when storescp was not measured). */
   readonly ratio: number | undefined;
 }
@@ -361,7 +408,9 @@ function formatRow(r: Row): string {
   const ratio = r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}x`;
   return `${cell} ${r.target.padEnd(30)} ${r.objectsPerSecond.toFixed(0).padStart(8)} ${r.mbPerSecond
     .toFixed(1)
-    .padStart(8)} ${ratio.padStart(7)}   ${r.seconds.map((s) => s.toFixed(2)).join(' ')}`;
+    .padStart(8)} ${ratio.padStart(7)} ${r.cpuMsPerObject.toFixed(2).padStart(9)}   ${r.seconds
+    .map((s) => s.toFixed(2))
+    .join(' ')}`;
 }
 
 async function main(): Promise<void> {
@@ -369,16 +418,21 @@ async function main(): Promise<void> {
   const targets = selectedTargets();
   const cases = process.env.BENCH_CASES?.split(',').map((c) => c.trim());
   const rows: Row[] = [];
-  const header = `${'cell'.padEnd(30)} ${'receiver'.padEnd(30)} ${'obj/s'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)}   seconds per run`;
+  const header = `${'cell'.padEnd(30)} ${'receiver'.padEnd(30)} ${'obj/s'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)} ${'cpu ms/obj'.padStart(9)}   seconds per run`;
   process.stdout.write(`storescu into each receiver on loopback, median of ${RUNS}\n${header}\n`);
   for (const corpus of CORPORA) {
     const { files, bytes } = await corpusFiles(corpus);
     for (const associations of ASSOCIATIONS) {
       if (cases && !cases.includes(`${corpus.kind}-${associations}`)) continue;
       const times = new Map<Target, number[]>(targets.map((t) => [t, []]));
+      const cpu = new Map<Target, number[]>(targets.map((t) => [t, []]));
       // Interleaved, so a slow moment of the machine is shared by every receiver.
       for (let i = 0; i < RUNS; i++) {
-        for (const target of targets) times.get(target)?.push(await measure(target, files, associations));
+        for (const target of targets) {
+          const m = await measure(target, files, associations);
+          times.get(target)?.push(m.seconds);
+          cpu.get(target)?.push(m.cpuSeconds);
+        }
       }
       const baseline = times.get(STORESCP);
       const baselineRate = baseline ? files.length / median(baseline) : undefined;
@@ -396,6 +450,7 @@ async function main(): Promise<void> {
           medianSeconds,
           objectsPerSecond,
           mbPerSecond: bytes / 1e6 / medianSeconds,
+          cpuMsPerObject: (median(cpu.get(target) ?? []) * 1000) / files.length,
           ratio: baselineRate === undefined ? undefined : objectsPerSecond / baselineRate,
         };
         rows.push(row);
