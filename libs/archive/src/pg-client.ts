@@ -92,7 +92,13 @@ export function createPgClient(url: string, options: PgClientOptions = {}): SqlC
       } catch (error) {
         throw mapError(error, 'connect');
       }
+      // A checked-out client has no pool listener: without this one, the server going away between two
+      // statements (a fast shutdown, a crash) would be an uncaught 'error' event and end the process.
       let broken: Error | undefined;
+      const onConnectionError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onConnectionError);
       try {
         await client.query('BEGIN');
         const result = await fn(transactionClient(connection(client)));
@@ -107,6 +113,7 @@ export function createPgClient(url: string, options: PgClientOptions = {}): SqlC
         }
         throw mapError(error, 'transaction');
       } finally {
+        client.removeListener('error', onConnectionError);
         client.release(broken);
       }
     },
