@@ -14,6 +14,7 @@ export const SECONDARY_CAPTURE_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
 export const GATEWAY_AE_TITLE = 'DICOMESH';
 export const TEST_SCU_AE_TITLE = 'FAULTSCU';
 export const MiB = 1024 * 1024;
+const LARGE_FRAME_BYTES = 512 * 512;
 
 /** Explicit VR Little Endian OB element header with a 4-byte length (PS3.5 7.1.2). */
 function obHeader(group: number, element: number, length: number): Buffer {
@@ -115,7 +116,8 @@ async function* emit(pieces: Iterable<Buffer>, options: ChunkOptions): AsyncGene
 
 /**
  * A Secondary Capture object in Explicit VR Little Endian whose native Pixel Data (OB, defined length)
- * is `pixelBytes` long (even), yielded in pieces of `chunkBytes` from one reused pattern buffer.
+ * is `pixelBytes` long: frames of 512 x 512 8-bit pixels when it is a multiple of that, else one square
+ * frame. Yielded in pieces of `chunkBytes` from one reused pattern buffer.
  */
 export function nativeObject(
   pixelBytes: number,
@@ -124,13 +126,17 @@ export function nativeObject(
   if (pixelBytes % 2 !== 0 || pixelBytes > 0xfffffffe) throw new RangeError('pixelBytes: even, under 4 GiB');
   const uids = fillUids(options);
   const chunkBytes = options.chunkBytes ?? MiB;
-  const side = Math.floor(Math.sqrt(pixelBytes));
+  // 8-bit monochrome frames of 512 x 512 when the size allows, else one square frame.
+  const frameBytes = pixelBytes % LARGE_FRAME_BYTES === 0 ? LARGE_FRAME_BYTES : pixelBytes;
+  const side = Math.sqrt(frameBytes);
+  if (!Number.isInteger(side)) throw new RangeError('pixelBytes: frames of 512 x 512, or one square frame');
   const head = Buffer.concat([
     header(SECONDARY_CAPTURE_IMAGE_STORAGE, uids, {
       SamplesPerPixel: 1,
       PhotometricInterpretation: 'MONOCHROME2',
-      Rows: Math.min(side, 0xffff),
-      Columns: Math.min(side, 0xffff),
+      NumberOfFrames: pixelBytes / frameBytes,
+      Rows: side,
+      Columns: side,
       BitsAllocated: 8,
       BitsStored: 8,
       HighBit: 7,
@@ -204,7 +210,7 @@ export function encapsulatedObject(
   };
 }
 
-/** A small native object (a few hundred bytes of pixels), e.g. for a hundred stores in a row. */
+/** A small native object (16 x 16 pixels), e.g. for a hundred stores in a row. */
 export function smallObject(options: ObjectUids = {}): GeneratedObject {
   return nativeObject(256, options);
 }
