@@ -36,5 +36,6 @@ export {
 } from './k8s-registry-config.js';
 // Types only: the Kubernetes client loads when openAeRegistry opens a kubernetes source.
 export type { KubernetesAeRegistry, KubernetesAeRegistryOptions } from './kubernetes-ae-registry.js';
-export { type OpenAeRegistryOptions, openAeRegistry } from './open-ae-registry.js';
+export { openAeRegistry } from './open-ae-registry.js';
+export type { OpenAeRegistryOptions } from './open-options.js';
 export { type BackoffOptions, DEFAULT_BACKOFF, RestartBackoff } from './restart-backoff.js';

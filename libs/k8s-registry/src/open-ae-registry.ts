@@ -1,19 +1,7 @@
-import type { Logger } from '@dicomesh/telemetry';
 import type { AeRegistry } from './ae-registry.js';
 import { emptyAeRegistry, loadFileAeRegistry } from './file-ae-registry.js';
 import type { AeRegistrySettings } from './k8s-registry-config.js';
-import type { BackoffOptions } from './restart-backoff.js';
-
-export interface OpenAeRegistryOptions {
-  readonly logger?: Logger;
-  /** Delays between restarts of a failing list or watch (Kubernetes). */
-  readonly backoff?: BackoffOptions;
-  /**
-   * How long to wait for the first list of a Kubernetes registry before returning it anyway (it keeps
-   * retrying in the background). Default 10 s; 0: do not wait.
-   */
-  readonly syncTimeoutMs?: number;
-}
+import type { OpenAeRegistryOptions } from './open-options.js';
 
 /**
  * The registry the settings describe: a file (or none), or the namespace's ApplicationEntity resources,

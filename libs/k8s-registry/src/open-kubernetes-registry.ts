@@ -1,7 +1,7 @@
 import type { AeRegistrySettings } from './k8s-registry-config.js';
 import { kubeConfigFor, namespaceFor } from './kube-config.js';
 import { KubernetesAeRegistry } from './kubernetes-ae-registry.js';
-import type { OpenAeRegistryOptions } from './open-ae-registry.js';
+import type { OpenAeRegistryOptions } from './open-options.js';
 
 const DEFAULT_SYNC_TIMEOUT_MS = 10_000;
 
