@@ -18,7 +18,8 @@ import { FakeApiServer } from './support/fake-api-server.js';
 import { pollUntil, waitFor } from './support/poll.js';
 
 const NAMESPACE = 'pacs';
-const BACKOFF = { initialMs: 20, maxMs: 200, jitter: 0 };
+// maxMs well above a slow list on a loaded machine: a start older than maxMs resets the backoff.
+const BACKOFF = { initialMs: 20, maxMs: 5_000, jitter: 0 };
 
 interface LogLine {
   readonly level: string;
