@@ -103,6 +103,7 @@ function serviceProcess(
     pid: () => child?.pid,
     running: () => alive(child),
     async start() {
+      if (alive(child)) throw new Error(`${name} is already running (pid ${child.pid})`);
       const log = createWriteStream(logFile, { flags: 'a' });
       child = spawn(process.execPath, [LAUNCHER, name], {
         env: { ...process.env, ...env },
