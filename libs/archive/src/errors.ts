@@ -48,6 +48,16 @@ export class BlobWriterClosedError extends Error {
   }
 }
 
+/** `FsBlobStoreOptions.owner` is not a safe file-name tag (letters, digits, '.', '_', '-'; at most 128). */
+export class InvalidOwnerTagError extends Error {
+  override readonly name = 'InvalidOwnerTagError';
+  constructor(readonly owner: string) {
+    super(
+      `blob store owner tag ${JSON.stringify(owner.slice(0, 200))} is invalid: use 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
+  }
+}
+
 /** The index database cannot be reached (refused, terminated, timed out, shutting down). */
 export class IndexUnavailableError extends Error {
   override readonly name = 'IndexUnavailableError';

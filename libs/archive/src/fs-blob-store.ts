@@ -1,21 +1,37 @@
-import { createHash, type Hash, randomUUID } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { BlobKey, BlobStore, BlobWriteResult, BlobWriter } from './archive-api.js';
 import { BLOB_KEY_DIGEST_LENGTH, parseBlobKey } from './blob-key.js';
 import { BlobKeyProblem, BlobWriterClosedError, InvalidBlobKeyError } from './errors.js';
+import { checkedOwnerTag, defaultOwnerTag, temporaryName, temporaryOwner } from './temporary-name.js';
 
 /** Directory under the root that holds blobs being written (same filesystem, so rename is atomic). */
 export const TEMPORARY_DIRECTORY = '.tmp';
-const TEMPORARY_SUFFIX = '.part';
+/** Temporary files of other owners are removed once untouched for this long. */
+export const DEFAULT_TEMPORARY_STALE_AFTER_MS = 60 * 60 * 1000;
 const READ_HIGH_WATER_MARK = 1024 * 1024;
+/** Directories known to be durable in their parent; bounded, forgotten all at once when full. */
+const DURABLE_DIRECTORY_CACHE_LIMIT = 10_000;
+
+/**
+ * Temporary files open in this process, by absolute path: several stores on one root in one process (same
+ * owner) never remove each other's files in flight.
+ */
+const openTemporaries = new Set<string>();
 
 export interface FsBlobStoreOptions {
   /**
-   * `cleanTemporary` removes only temporary files untouched for this long (default one hour), so
-   * replicas sharing one volume never remove each other's blobs in flight. Files of this store's
-   * own open writers are never removed.
+   * Tag at the start of every temporary file name (default: the host name, a pod's name in Kubernetes).
+   * `cleanTemporary` removes every temporary file of its own owner that no writer of this process has
+   * open, whatever its age: what a crashed process of the same owner left. Give each live process sharing
+   * one volume its own tag. Letters, digits, '.', '_' and '-', at most 128, starting with a letter or digit.
+   */
+  readonly owner?: string;
+  /**
+   * `cleanTemporary` removes temporary files of other owners (and of no owner) only once untouched for
+   * this long (default one hour), so replicas sharing one volume never remove each other's blobs in flight.
    */
   readonly temporaryStaleAfterMs?: number;
 }
@@ -25,13 +41,14 @@ export async function createFsBlobStore(
   rootDir: string,
   options: FsBlobStoreOptions = {},
 ): Promise<BlobStore> {
+  const owner = options.owner === undefined ? defaultOwnerTag() : checkedOwnerTag(options.owner);
   const root = resolve(rootDir);
   const temporaryDir = join(root, TEMPORARY_DIRECTORY);
   await mkdir(temporaryDir, { recursive: true });
   await fsyncDirectory(dirname(root));
   await fsyncDirectory(root);
-  const staleAfterMs = options.temporaryStaleAfterMs ?? 60 * 60 * 1000;
-  const openTemporaries = new Set<string>();
+  const staleAfterMs = options.temporaryStaleAfterMs ?? DEFAULT_TEMPORARY_STALE_AFTER_MS;
+  const durableDirectories = new Set<string>();
 
   const pathOf = (key: BlobKey): { path: string; segments: readonly string[] } => {
     parseBlobKey(key); // revalidates every UID: a key never reaches the filesystem unless blobKeyFor could make it
@@ -39,13 +56,39 @@ export async function createFsBlobStore(
     return { path: join(root, ...segments), segments };
   };
 
+  const makeDirectories = async (segments: readonly string[]): Promise<void> => {
+    let parent = root;
+    for (const segment of segments) {
+      const dir = join(parent, segment);
+      if (!durableDirectories.has(dir)) {
+        try {
+          await mkdir(dir);
+        } catch (error) {
+          if (!isCode(error, 'EEXIST')) throw error;
+        }
+        // Also when it existed: its creator may not have made its entry durable yet (a concurrent commit).
+        await fsyncDirectory(parent);
+        if (durableDirectories.size >= DURABLE_DIRECTORY_CACHE_LIMIT) durableDirectories.clear();
+        durableDirectories.add(dir);
+      }
+      parent = dir;
+    }
+  };
+
   return {
     async create(): Promise<BlobWriter> {
-      const name = `${randomUUID()}${TEMPORARY_SUFFIX}`;
-      const temporaryPath = join(temporaryDir, name);
-      const file = await open(temporaryPath, 'wx');
-      openTemporaries.add(name);
-      return new FsBlobWriter(file, temporaryPath, root, pathOf, () => openTemporaries.delete(name));
+      const temporaryPath = join(temporaryDir, temporaryName(owner));
+      // Registered before the file exists, so a concurrent cleanTemporary never sees it unregistered.
+      openTemporaries.add(temporaryPath);
+      const release = () => openTemporaries.delete(temporaryPath);
+      let file: FileHandle;
+      try {
+        file = await open(temporaryPath, 'wx');
+      } catch (error) {
+        release();
+        throw error;
+      }
+      return new FsBlobWriter(file, temporaryPath, pathOf, makeDirectories, release);
     },
 
     read(key: BlobKey, start = 0): AsyncIterable<Buffer> {
@@ -76,11 +119,15 @@ export async function createFsBlobStore(
       const now = Date.now();
       let removed = 0;
       for (const name of await readdir(temporaryDir)) {
-        if (openTemporaries.has(name)) continue;
         const path = join(temporaryDir, name);
+        if (openTemporaries.has(path)) continue;
         try {
           const info = await stat(path);
-          if (!info.isFile() || now - info.mtimeMs < staleAfterMs) continue;
+          if (!info.isFile()) continue;
+          const mine = temporaryOwner(name) === owner;
+          if (!mine && now - info.mtimeMs < staleAfterMs) continue;
+          // A writer created since the listing has registered its path before creating the file.
+          if (openTemporaries.has(path)) continue;
           await unlink(path);
           removed++;
         } catch (error) {
@@ -100,12 +147,14 @@ class FsBlobWriter implements BlobWriter {
   readonly #hash: Hash = createHash('sha256');
   #digest: string | undefined;
   #fileOpen = true;
+  /** The last write queued: writes reach the file one at a time, in call order, and commit waits for them. */
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly file: FileHandle,
     private readonly temporaryPath: string,
-    private readonly root: string,
     private readonly pathOf: (key: BlobKey) => { path: string; segments: readonly string[] },
+    private readonly makeDirectories: (segments: readonly string[]) => Promise<void>,
     private readonly release: () => void,
   ) {}
 
@@ -118,44 +167,51 @@ class FsBlobWriter implements BlobWriter {
     return this.#digest;
   }
 
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.#state !== 'open') throw new BlobWriterClosedError('write', this.#state);
-    if (chunk.byteLength === 0) return;
+  write(chunk: Uint8Array): Promise<void> {
+    if (this.#state !== 'open') return Promise.reject(new BlobWriterClosedError('write', this.#state));
+    if (chunk.byteLength === 0) return Promise.resolve();
     this.#hash.update(chunk);
     this.#digest = undefined;
     this.#size += chunk.byteLength;
-    try {
-      // One write in flight at a time: the caller's stream waits for the disk (backpressure).
-      let offset = 0;
-      while (offset < chunk.byteLength) {
-        const { bytesWritten } = await this.file.write(chunk, offset, chunk.byteLength - offset);
-        offset += bytesWritten;
+    const written = this.#writing.then(async () => {
+      if (this.#state !== 'open') throw new BlobWriterClosedError('write', this.#state);
+      try {
+        let offset = 0;
+        while (offset < chunk.byteLength) {
+          const { bytesWritten } = await this.file.write(chunk, offset, chunk.byteLength - offset);
+          offset += bytesWritten;
+        }
+      } catch (error) {
+        this.#state = 'failed';
+        throw error;
       }
-    } catch (error) {
-      this.#state = 'failed';
-      throw error;
-    }
+    });
+    // The queue goes on after a failure (later writes see the state); the caller gets this write's error.
+    this.#writing = written.catch(() => undefined);
+    return written;
   }
 
   async commit(key: BlobKey): Promise<BlobWriteResult> {
     if (this.#state !== 'open') throw new BlobWriterClosedError('commit', this.#state);
     const { path, segments } = this.pathOf(key);
+    await this.#writing;
+    if (this.#state !== 'open') throw new BlobWriterClosedError('commit', this.#state);
     const sha256 = this.digest();
     if (!key.endsWith(`.${sha256.slice(0, BLOB_KEY_DIGEST_LENGTH)}.dcm`)) {
       throw new InvalidBlobKeyError(key, BlobKeyProblem.Digest);
     }
+    this.#state = 'committed'; // no write or second commit from here on
     try {
       await this.file.sync();
       await this.#closeFile();
-      await makeDirectories(this.root, segments.slice(0, -1));
+      await this.makeDirectories(segments.slice(0, -1));
       await rename(this.temporaryPath, path);
       await fsyncDirectory(dirname(path));
     } catch (error) {
       this.#state = 'failed';
-      await this.abort();
+      await this.#removeTemporary().catch(() => undefined);
       throw error;
     }
-    this.#state = 'committed';
     this.release();
     return { key, size: this.#size, sha256 };
   }
@@ -163,6 +219,11 @@ class FsBlobWriter implements BlobWriter {
   async abort(): Promise<void> {
     if (this.#state === 'committed' || this.#state === 'aborted') return;
     this.#state = 'aborted';
+    await this.#writing;
+    await this.#removeTemporary();
+  }
+
+  async #removeTemporary(): Promise<void> {
     await this.#closeFile().catch(() => undefined);
     try {
       await unlink(this.temporaryPath);
@@ -177,21 +238,6 @@ class FsBlobWriter implements BlobWriter {
     if (!this.#fileOpen) return;
     this.#fileOpen = false;
     await this.file.close();
-  }
-}
-
-/** mkdir each level under `root` that is missing, fsyncing the parent of every directory created. */
-async function makeDirectories(root: string, segments: readonly string[]): Promise<void> {
-  let parent = root;
-  for (const segment of segments) {
-    const dir = join(parent, segment);
-    try {
-      await mkdir(dir);
-      await fsyncDirectory(parent);
-    } catch (error) {
-      if (!isCode(error, 'EEXIST')) throw error;
-    }
-    parent = dir;
   }
 }
 

@@ -7,12 +7,19 @@ export {
   BlobWriterClosedError,
   IndexUnavailableError,
   InvalidBlobKeyError,
+  InvalidOwnerTagError,
   InvalidUidError,
   MigrationError,
 } from './errors.js';
-export { createFsBlobStore, type FsBlobStoreOptions, TEMPORARY_DIRECTORY } from './fs-blob-store.js';
+export {
+  createFsBlobStore,
+  DEFAULT_TEMPORARY_STALE_AFTER_MS,
+  type FsBlobStoreOptions,
+  TEMPORARY_DIRECTORY,
+} from './fs-blob-store.js';
 export { type IndexLevel, LEVEL_ATTRIBUTES, pickLevelAttributes } from './level-attributes.js';
 export { MIGRATION_LOCK_KEY, MIGRATIONS, type Migration, migrate } from './migrate.js';
 export { createPgClient, isUnavailableError, type PgClientOptions } from './pg-client.js';
 export { createPgliteClient } from './pglite-client.js';
 export type { SqlClient } from './sql-client.js';
+export { defaultOwnerTag, OWNER_TAG_PATTERN, temporaryOwner } from './temporary-name.js';
