@@ -31,7 +31,8 @@ export const BACKENDS: readonly BackendName[] = ['postgresql', 'pglite'];
 
 export interface TestIndex {
   readonly sql: SqlClient;
-  store(records: readonly InstanceRecord[]): Promise<void>;
+  /** Stores each record as storage does (one transaction each), `concurrency` at a time (default 1). */
+  store(records: readonly InstanceRecord[], concurrency?: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -62,14 +63,24 @@ export async function openIndex(backend: BackendName, postgres?: PostgresServer)
   const index = createArchiveIndex(sql);
   return {
     sql,
-    async store(records) {
-      for (const record of records) {
-        await index.storeInstance(
-          record,
-          { subject: 'dicomesh.v1.instance.stored', msgId: record.sopInstanceUid, payload: {}, headers: {} },
-          { overwrite: false },
-        );
-      }
+    async store(records, concurrency = 1) {
+      let next = 0;
+      const worker = async () => {
+        while (next < records.length) {
+          const record = records[next++]!;
+          await index.storeInstance(
+            record,
+            {
+              subject: 'dicomesh.v1.instance.stored',
+              msgId: record.sopInstanceUid,
+              payload: {},
+              headers: {},
+            },
+            { overwrite: false },
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
     },
     dispose: () => cleanup(),
   };
