@@ -105,16 +105,17 @@ function serviceProcess(
     async start() {
       if (alive(child)) throw new Error(`${name} is already running (pid ${child.pid})`);
       const log = createWriteStream(logFile, { flags: 'a' });
-      child = spawn(process.execPath, [LAUNCHER, name], {
+      const proc = spawn(process.execPath, [LAUNCHER, name], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      child.stdout?.pipe(log);
-      child.stderr?.pipe(log);
+      child = proc;
+      proc.stdout?.pipe(log);
+      proc.stderr?.pipe(log);
       const deadline = Date.now() + READY_TIMEOUT_MS;
       while (!(await accepts(port))) {
-        if (!alive(child)) {
-          throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}); see ${logFile}`);
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}); see ${logFile}`);
         }
         if (Date.now() > deadline) throw new Error(`${name} did not listen on ${port}; see ${logFile}`);
         await new Promise((r) => setTimeout(r, POLL_MS));
