@@ -108,9 +108,8 @@ describe('storage killed with -9 in the middle of a 200 MiB C-STORE', () => {
   });
 
   it('a restarted storage removes the temporary file its crashed predecessor left, whatever its age', async () => {
-    // openStorageRuntime calls blobStore.cleanTemporary() before serving. With a one-hour staleness rule
-    // (libs/archive/src/fs-blob-store.ts) a file seconds old survives: this fails until cleanup removes
-    // the restarted host's own temporary files regardless of age.
+    // openStorageRuntime calls blobStore.cleanTemporary() before serving: files of its own owner tag (this
+    // host) go at once, however fresh; a one-hour staleness rule would leave this seconds-old file behind.
     expect(inFlightPath).not.toBe('');
     await topology.services.storage.start();
     expect(await temporaryFiles(topology.dataDir)).toEqual([]);
