@@ -15,7 +15,6 @@ import {
   type Identifier,
   type IdentifierValue,
   keywordForTag,
-  PrefixInflater,
   Tags,
   tagToHex,
   toDicomJson,
@@ -23,13 +22,16 @@ import {
   UnsupportedTransferSyntaxError,
   type Vr,
 } from '@dicomesh/dicom';
+import { StreamingInflater } from './streaming-inflater.js';
 
 /** Values longer than this are bulk data: not kept in the attributes (PS3.18 would give them a BulkDataURI). */
 export const DEFAULT_MAX_VALUE_LENGTH = 64 * 1024;
 /** Bytes of values kept in all: past this, later attributes are left out of the JSON. */
 export const DEFAULT_MAX_ATTRIBUTE_BYTES = 2 * 1024 * 1024;
-/** Deflated data sets are re-inflated from their start on each chunk: stop reading them after this much input. */
+/** A deflated data set's attributes are read from at most this much compressed input... */
 const MAX_DEFLATED_INPUT = 16 * 1024 * 1024;
+/** ...and at most this much inflated output (a deflate bomb stops here, not at the memory's end). */
+const MAX_INFLATED_OUTPUT = 64 * 1024 * 1024;
 
 export interface ObjectParserOptions {
   readonly maxValueLength?: number;
@@ -59,7 +61,7 @@ interface Frame {
 
 export class ObjectParser {
   readonly #reader: ElementReader;
-  readonly #inflater: PrefixInflater | undefined;
+  readonly #inflater: StreamingInflater | undefined;
   readonly #root: Frame = { identifier: {}, charset: [], items: undefined };
   readonly #stack: Frame[] = [this.#root];
   /** VRs of attributes the dictionary does not know (private tags), for the JSON. */
@@ -83,7 +85,13 @@ export class ObjectParser {
         capture: (element) => this.#wants(element),
       },
     );
-    this.#inflater = ts.deflated ? new PrefixInflater() : undefined;
+    this.#inflater = ts.deflated
+      ? new StreamingInflater(
+          (piece) => this.#feed(piece),
+          MAX_INFLATED_OUTPUT,
+          () => this.#giveUp(),
+        )
+      : undefined;
   }
 
   /** True once the parser needs no more bytes (it reached Pixel Data, or gave up on a long deflated stream). */
@@ -91,26 +99,46 @@ export class ObjectParser {
     return this.#done;
   }
 
-  /** Feed the next chunk of the data set. Throws DicomParseError on malformed input. */
-  push(chunk: Uint8Array): void {
+  /**
+   * Feed the next chunk of the data set; resolves once it was read (a deflated chunk: once inflated).
+   * Rejects with DicomParseError on malformed input.
+   */
+  async push(chunk: Uint8Array): Promise<void> {
     if (this.#done) return;
     this.#inputBytes += chunk.length;
-    const bytes = this.#inflater ? this.#inflater.push(chunk) : chunk;
-    this.#handle(this.#reader.push(bytes));
-    if (this.#reader.stopped) this.#done = true;
-    else if (this.#inflater && this.#inputBytes > MAX_DEFLATED_INPUT) {
-      this.#attributesComplete = false;
-      this.#done = true;
+    if (this.#inflater === undefined) {
+      this.#feed(chunk);
+      return;
     }
+    await this.#inflater.write(chunk);
+    if (!this.#done && this.#inputBytes > MAX_DEFLATED_INPUT) this.#giveUp();
   }
 
-  /** The data set ended: throws DicomParseError if it ended inside an element (before Pixel Data). */
-  end(): ParsedObject {
+  /** The data set ended: rejects with DicomParseError if it ended inside an element (before Pixel Data). */
+  async end(): Promise<ParsedObject> {
+    if (!this.#done && this.#inflater !== undefined) await this.#inflater.end();
     if (!this.#done) {
       this.#handle(this.#reader.end());
       this.#done = true;
     }
     return this.result();
+  }
+
+  /** Data set bytes (inflated when deflated) into the element reader. */
+  #feed(bytes: Uint8Array): void {
+    if (this.#done) return;
+    this.#handle(this.#reader.push(bytes));
+    if (this.#reader.stopped) {
+      this.#done = true;
+      this.#inflater?.stop();
+    }
+  }
+
+  /** Stop reading a deflated data set that is too long before Pixel Data: what was read is kept. */
+  #giveUp(): void {
+    this.#attributesComplete = false;
+    this.#done = true;
+    this.#inflater?.stop();
   }
 
   result(): ParsedObject {

@@ -151,7 +151,7 @@ export async function storeObject(
         bytes += chunk.length;
         storeBytesReceived.inc(undefined, chunk.length);
         try {
-          parser.push(chunk);
+          await parser.push(chunk);
         } catch (error) {
           throw new StoreFailedError(
             Status.CannotUnderstand,
@@ -168,7 +168,7 @@ export async function storeObject(
     });
     let parsed: ParsedObject;
     try {
-      parsed = parser.end();
+      parsed = await parser.end();
     } catch (error) {
       throw new StoreFailedError(Status.CannotUnderstand, toErrorComment(`data set: ${describe(error)}`), {
         cause: error,

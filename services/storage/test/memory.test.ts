@@ -6,10 +6,12 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createDeflateRaw } from 'node:zlib';
 import { Status } from '@dicomesh/dimse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOBS_DIRECTORY, ObjectParser } from '../src/index.js';
 import {
+  DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
   EXPLICIT_VR_LITTLE_ENDIAN,
   encapsulatedObject,
   headerElements,
@@ -81,17 +83,17 @@ describe('a 600 MiB object', () => {
 });
 
 describe('the object parser', () => {
-  it('is done at Pixel Data and keeps none of it', () => {
+  it('is done at Pixel Data and keeps none of it', async () => {
     const uids = newUids(SECONDARY_CAPTURE_STORAGE);
     const parser = new ObjectParser(JPEG_BASELINE);
     let pushed = 0;
     let doneAt: number | undefined;
     for (const chunk of encapsulatedObject(uids, 64 * MiB, 64 * 1024, 7 * 1024 + 3)) {
-      parser.push(chunk);
+      await parser.push(chunk);
       pushed += chunk.length;
       if (parser.done && doneAt === undefined) doneAt = pushed;
     }
-    const parsed = parser.end();
+    const parsed = await parser.end();
     // It stopped within the first chunks (before the fragments), so later chunks were never looked at.
     expect(doneAt).toBeDefined();
     expect(doneAt).toBeLessThan(64 * 1024);
@@ -100,7 +102,7 @@ describe('the object parser', () => {
     expect(JSON.stringify(parsed.attributes).length).toBeLessThan(4096);
   });
 
-  it('skips a large value before Pixel Data without keeping it', () => {
+  it('skips a large value before Pixel Data without keeping it', async () => {
     const uids = newUids();
     const parser = new ObjectParser(EXPLICIT_VR_LITTLE_ENDIAN);
     // A 32 MiB private OB element (0009,1010) after the header elements, then native Pixel Data.
@@ -115,15 +117,53 @@ describe('the object parser', () => {
     big.writeUInt32LE(32 * MiB, 8);
     // Tags must ascend: the header's (0008,...) elements, then group 0009, then (0010,...) onward.
     const group8End = header.indexOf(Buffer.from([0x10, 0x00, 0x10, 0x00]));
-    parser.push(header.subarray(0, group8End));
-    parser.push(privateCreator);
-    parser.push(big);
+    await parser.push(header.subarray(0, group8End));
+    await parser.push(privateCreator);
+    await parser.push(big);
     const block = Buffer.alloc(MiB, 0x42);
-    for (let i = 0; i < 32; i++) parser.push(block);
-    parser.push(header.subarray(group8End));
-    const parsed = parser.end();
+    for (let i = 0; i < 32; i++) await parser.push(block);
+    await parser.push(header.subarray(group8End));
+    const parsed = await parser.end();
     expect(parsed.studyInstanceUid).toBe(uids.studyInstanceUid);
     expect(JSON.stringify(parsed.attributes).length).toBeLessThan(4096);
     expect(parsed.identifier['00091010']).toBeUndefined();
+  });
+
+  it('reads a deflate bomb with bounded memory and time', async () => {
+    // The header elements, then a private OB value of ~4 GiB of zeros: 512 MiB of it compressed to ~0.5 MiB.
+    const uids = newUids();
+    const header = headerElements(uids);
+    const group8End = header.indexOf(Buffer.from([0x10, 0x00, 0x10, 0x00]));
+    const big = Buffer.alloc(12);
+    big.writeUInt16LE(0x0009, 0);
+    big.writeUInt16LE(0x1010, 2);
+    big.write('OB', 4, 'latin1');
+    big.writeUInt32LE(0xfffffff0, 8);
+    const deflater = createDeflateRaw();
+    const compressedParts: Buffer[] = [];
+    deflater.on('data', (part: Buffer) => compressedParts.push(part));
+    deflater.write(Buffer.concat([header.subarray(0, group8End), big]));
+    const zeros = Buffer.alloc(MiB);
+    for (let i = 0; i < 512; i++) deflater.write(zeros);
+    await new Promise((resolve) => deflater.end(resolve));
+    const compressed = Buffer.concat(compressedParts);
+    expect(compressed.length).toBeLessThan(2 * MiB);
+
+    globalThis.gc?.();
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const parser = new ObjectParser(DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN);
+    for (let offset = 0; offset < compressed.length; offset += 64 * 1024) {
+      await parser.push(compressed.subarray(offset, offset + 64 * 1024));
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    const parsed = await parser.end();
+    expect(parser.done).toBe(true);
+    expect(parsed.sopInstanceUid).toBe(uids.sopInstanceUid);
+    // It gave up inside the huge value (past the inflated-output bound), so what follows is not read.
+    expect(parsed.attributesComplete).toBe(false);
+    expect(peak - baseline, `RSS grew by ${((peak - baseline) / MiB).toFixed(0)} MiB`).toBeLessThan(
+      RSS_GROWTH_BOUND,
+    );
   });
 });
