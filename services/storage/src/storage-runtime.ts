@@ -20,6 +20,8 @@ import type { Logger } from '@dicomesh/telemetry';
 /** Blobs live in `<dataDir>/blobs`, the embedded index in `<dataDir>/index`. */
 export const BLOBS_DIRECTORY = 'blobs';
 export const EMBEDDED_INDEX_DIRECTORY = 'index';
+/** Longest an index statement may run before the store fails with A700. */
+const INDEX_STATEMENT_TIMEOUT_MS = 10_000;
 
 export interface StorageRuntimeOptions {
   readonly dataDir: string;
@@ -49,6 +51,8 @@ const OUTBOX_ONLY: EventPublisher = {
 async function openIndex(options: StorageRuntimeOptions): Promise<SqlClient> {
   if (options.databaseUrl !== undefined) {
     return createPgClient(options.databaseUrl, {
+      // A hung database must fail a C-STORE well within the gateway's bound, not after pg's 30 s default.
+      statementTimeoutMs: INDEX_STATEMENT_TIMEOUT_MS,
       onIdleError: (error) => options.logger.warn('index connection lost', { error: error.message }),
     });
   }
