@@ -85,6 +85,20 @@ function columnCondition(
   return bounds.join(' AND ');
 }
 
+/**
+ * A pattern for `lower(value) LIKE`: ASCII letters lower-cased (PostgreSQL's lower() folds those in
+ * every locale); other letters that have a case become `?`, since lower() leaves them alone under the C
+ * locale (PGlite's); caseless characters (CJK, digits) stay literal. The matcher folds them exactly.
+ */
+export function foldForSql(pattern: string): string {
+  let out = '';
+  for (const ch of pattern) {
+    if (ch.charCodeAt(0) < 0x80) out += ch.toLowerCase();
+    else out += ch.toLowerCase() === ch.toUpperCase() ? ch : '?';
+  }
+  return out;
+}
+
 /** Narrowing of one value over the stored values `x` (text) of a jsonb array. */
 function elementCondition(
   c: ValueCondition,
@@ -98,9 +112,9 @@ function elementCondition(
     // Any component group of any value: a superset of the matcher's group rules.
     const first = text.split('=').find((g) => g.trim() !== '');
     if (first === undefined) return undefined;
-    const pattern = likePattern(first.trim().replace(/\^+$/, ''));
+    const group = first.trim().replace(/\^+$/, '');
     const value = caseInsensitivePn ? 'lower(g.x)' : 'g.x';
-    const p = params.add(caseInsensitivePn ? pattern.toLowerCase() : pattern);
+    const p = params.add(likePattern(caseInsensitivePn ? foldForSql(group) : group));
     // Trailing empty components (`DOE^JOHN^`) are ignored by the matcher: allow them here too.
     return `EXISTS (SELECT 1 FROM jsonb_each_text(CASE WHEN jsonb_typeof(e.x) = 'object' THEN e.x END) g(k, x) WHERE rtrim(${value}, '^') LIKE ${p})`;
   }

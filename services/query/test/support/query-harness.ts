@@ -16,6 +16,7 @@ import {
   type SqlClient,
 } from '@dicomesh/archive';
 import {
+  type DicomJson,
   decodeIdentifier,
   encodeIdentifier,
   type Identifier,
@@ -88,8 +89,11 @@ export async function openIndex(backend: BackendName, postgres?: PostgresServer)
 
 export { type PostgresServer, startPostgres };
 
-/** An instance as storage would index it, from its top-level attributes (keyword -> value). */
-export function record(attributes: Identifier): InstanceRecord {
+/**
+ * An instance as storage would index it, from its top-level attributes (keyword -> value); `json` is
+ * its DICOM JSON when it is not simply theirs (as storage's parser gives it).
+ */
+export function record(attributes: Identifier, json: DicomJson = toDicomJson(attributes)): InstanceRecord {
   const text = (k: string) => {
     const v = attributes[k];
     if (v === undefined || v === null) return undefined;
@@ -121,7 +125,7 @@ export function record(attributes: Identifier): InstanceRecord {
     sopInstanceUid: text('SOPInstanceUID')!,
     sopClassUid: text('SOPClassUID')!,
     transferSyntaxUid: TransferSyntaxUid.ExplicitVrLittleEndian,
-    attributes: toDicomJson(attributes),
+    attributes: json,
     blobKey: `test/${text('SOPInstanceUID')}` as BlobKey,
     size: 1,
     sha256: '0'.repeat(64),
