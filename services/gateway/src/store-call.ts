@@ -8,13 +8,45 @@ import type { Readable } from 'node:stream';
 import {
   Metadata,
   type StorageClient,
+  StorageServiceDefinition,
   type StoreHeader,
+  type StoreRequest,
   type StoreResponse,
   toRpcError,
 } from '@dicomesh/rpc';
 
 /** The design's chunk bound: a gRPC message carries at most about 1 MiB of data set. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+const STORE = StorageServiceDefinition.store;
+/** `StoreRequest.chunk`: field 2, wire type 2 (length-delimited). */
+const CHUNK_FIELD_TAG = (2 << 3) | 2;
+const VARINT_MAX_BYTES = 5;
+
+/**
+ * A data set chunk as its `StoreRequest` bytes, written straight into one buffer: the generated encoder
+ * grows a zero-filled buffer to the next power of two and copies the chunk three times more (measured:
+ * garbage collection took a third of the gateway's time while storing CT images).
+ */
+export function encodeChunkRequest(chunk: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(1 + VARINT_MAX_BYTES + chunk.length);
+  out[0] = CHUNK_FIELD_TAG;
+  let at = 1;
+  let length = chunk.length;
+  while (length > 0x7f) {
+    out[at++] = (length & 0x7f) | 0x80;
+    length >>>= 7;
+  }
+  out[at++] = length;
+  out.set(chunk, at);
+  return out.subarray(0, at + chunk.length);
+}
+
+function serializeStoreRequest(request: StoreRequest): Buffer {
+  return request.part?.$case === 'chunk'
+    ? encodeChunkRequest(request.part.value)
+    : STORE.requestSerialize(request);
+}
 
 export interface StoreCallOptions {
   readonly stallTimeoutMs: number;
@@ -39,19 +71,24 @@ export async function storeThroughBackend(
   const response = new Promise<StoreResponse>((resolve, reject) => {
     settle = { resolve, reject };
   });
-  const call = client.store(new Metadata(), {}, (error, res) => {
-    if (error) settle.reject(toRpcError(error, 'Storage/Store'));
-    else settle.resolve(res);
-  });
+  const call = client.makeClientStreamRequest<StoreRequest, StoreResponse>(
+    STORE.path,
+    serializeStoreRequest,
+    STORE.responseDeserialize,
+    new Metadata(),
+    {},
+    (error, res) => {
+      if (error) settle.reject(toRpcError(error, 'Storage/Store'));
+      else settle.resolve(res as StoreResponse);
+    },
+  );
   let stalled: StoreStalledError | undefined;
-  let watchdog: NodeJS.Timeout | undefined;
-  const progress = () => {
-    clearTimeout(watchdog);
-    watchdog = setTimeout(() => {
-      stalled = new StoreStalledError(options.stallTimeoutMs);
-      call.cancel();
-    }, options.stallTimeoutMs);
-  };
+  // One timer, re-armed on progress (refresh() moves it; no new timer per chunk).
+  const watchdog = setTimeout(() => {
+    stalled = new StoreStalledError(options.stallTimeoutMs);
+    call.cancel();
+  }, options.stallTimeoutMs);
+  const progress = () => watchdog.refresh();
   const cancel = () => call.cancel();
   options.signal.addEventListener('abort', cancel, { once: true });
   // Once storage has answered (early, e.g. an invalid UID, or after a failure), the rest of the data set
