@@ -234,7 +234,7 @@ const GATEWAY: Target = {
   async start() {
     const dir = await mkdtemp(join(tmpdir(), 'dicomesh-bench-run-'));
     const log = openSync(join(dir, 'receiver.log'), 'a');
-    const backends = spawn(NODE, [join(ROOT, 'test/bench/discard-backends.ts')], {
+    const backends = spawn(NODE, [...cpuProfFlags(), join(ROOT, 'test/bench/discard-backends.ts')], {
       env: process.env,
       stdio: ['ignore', 'pipe', log],
     });
