@@ -17,15 +17,25 @@ type Attributes = Readonly<Record<string, DicomJsonAttribute | undefined>>;
 
 const PN_GROUPS = ['Alphabetic', 'Ideographic', 'Phonetic'] as const;
 
+/** Compiled patterns, shared by every row of a query (and the next queries): bounded, oldest dropped first. */
+const REGEXP_CACHE_SIZE = 256;
+const compiled = new Map<string, RegExp>();
+
 /** `*` any run of characters, `?` exactly one; everything else literal. */
 export function wildcardRegExp(pattern: string, caseInsensitive: boolean): RegExp {
+  const cacheKey = `${caseInsensitive ? 'i' : 's'}${pattern}`;
+  const cached = compiled.get(cacheKey);
+  if (cached !== undefined) return cached;
   let source = '';
   for (const ch of pattern) {
     if (ch === '*') source += '.*';
     else if (ch === '?') source += '.';
     else source += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
   }
-  return new RegExp(`^${source}$`, caseInsensitive ? 'isu' : 'su');
+  const regexp = new RegExp(`^${source}$`, caseInsensitive ? 'isu' : 'su');
+  if (compiled.size >= REGEXP_CACHE_SIZE) compiled.delete(compiled.keys().next().value!);
+  compiled.set(cacheKey, regexp);
+  return regexp;
 }
 
 /** A PN component group without its trailing empty components (`DOE^JOHN^^` is `DOE^JOHN`). */

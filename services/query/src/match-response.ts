@@ -101,6 +101,23 @@ function responseValue(key: QueryKey, attribute: DicomJsonAttribute | undefined)
   return Object.values(fromDicomJson(json))[0] ?? null;
 }
 
+/** What every row of a query needs, worked out once per query. */
+interface QueryPlan {
+  readonly applicable: ReadonlySet<QueryKey>;
+  readonly matching: readonly QueryKey[];
+}
+const plans = new WeakMap<ParsedQuery, QueryPlan>();
+
+function planOf(query: ParsedQuery): QueryPlan {
+  let plan = plans.get(query);
+  if (plan === undefined) {
+    const applicable = applicableKeys(query);
+    plan = { applicable: new Set(applicable), matching: applicable.filter(isMatchingKey) };
+    plans.set(query, plan);
+  }
+  return plan;
+}
+
 /** The response identifier of a matching row (before encoding), keyed by keyword. */
 export function responseIdentifier(
   query: ParsedQuery,
@@ -108,7 +125,7 @@ export function responseIdentifier(
   retrieveAeTitle: string,
 ): Identifier {
   const identifier: Identifier = {};
-  const applicable = new Set(applicableKeys(query));
+  const { applicable } = planOf(query);
   for (const key of query.keys) {
     identifier[key.keyword] = applicable.has(key) ? responseValue(key, attributes[key.tag]) : null;
   }
@@ -155,7 +172,7 @@ export function matchRow(
   options: ResponseOptions,
 ): Buffer | undefined {
   const attributes = rowAttributes(row, sql);
-  if (!matchesAll(applicableKeys(query).filter(isMatchingKey), attributes, options)) return undefined;
+  if (!matchesAll(planOf(query).matching, attributes, options)) return undefined;
   const vrs: Record<string, Vr> = {};
   for (const key of query.keys) {
     if (key.keyword === key.tag) vrs[key.keyword] = attributes[key.tag]?.vr ?? key.vr;
