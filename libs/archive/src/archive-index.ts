@@ -166,48 +166,50 @@ async function storedBlobKey(
   return rows[0]?.blob_key as BlobKey | undefined;
 }
 
-/** Upsert patient, study and series (later objects update their columns and merge attributes); the series id. */
+/**
+ * The series id for `record`, its patient, study and series inserted or updated as needed. When all three
+ * rows already hold what the record brings (every later instance of a study, usually), one read answers and
+ * nothing is written or locked: concurrent stores into one study then run side by side instead of queueing
+ * on the patient row until each commit.
+ */
 async function upsertHierarchy(tx: SqlClient, record: InstanceRecord): Promise<number> {
-  const issuer = issuerOfPatientId(record.attributes);
-  const patientFk = await returningId(
-    tx,
-    `INSERT INTO patients (patient_id, issuer_of_patient_id, patient_name, patient_birth_date, patient_sex, attributes)
-     VALUES ($1, $2, $3, $4, $5, $6::text::jsonb)
-     ON CONFLICT (patient_id, issuer_of_patient_id) DO UPDATE SET
-       patient_name = COALESCE(EXCLUDED.patient_name, patients.patient_name),
-       patient_birth_date = COALESCE(EXCLUDED.patient_birth_date, patients.patient_birth_date),
-       patient_sex = COALESCE(EXCLUDED.patient_sex, patients.patient_sex),
-       attributes = patients.attributes || EXCLUDED.attributes,
-       updated_at = now()
-     RETURNING id`,
-    [
+  const levels = hierarchyParams(record);
+  const { rows } = await tx.query<{ series_fk: string | number | null }>(CURRENT_HIERARCHY, [
+    ...levels.patient,
+    ...levels.study.slice(2),
+    ...levels.series.slice(2),
+    levels.study[0],
+    levels.series[0],
+  ]);
+  const current = rows[0]?.series_fk;
+  if (current !== null && current !== undefined) return Number(current);
+
+  const patientFk = await returningId(tx, UPSERT_PATIENT, levels.patient);
+  const studyFk = await returningId(tx, UPSERT_STUDY, [levels.study[0], patientFk, ...levels.study.slice(2)]);
+  return returningId(tx, UPSERT_SERIES, [levels.series[0], studyFk, ...levels.series.slice(2)]);
+}
+
+/**
+ * Per level, the parameters of its upsert: patient ($1 id, $2 issuer, $3-$5, $6 attributes); study and series
+ * ($1 UID, $2 parent id filled in later, then their columns, attributes last).
+ */
+function hierarchyParams(record: InstanceRecord): {
+  patient: unknown[];
+  study: unknown[];
+  series: unknown[];
+} {
+  return {
+    patient: [
       text(record.patientId) ?? '',
-      issuer,
+      issuerOfPatientId(record.attributes),
       text(record.patientName),
       text(record.patientBirthDate),
       text(record.patientSex),
       levelJson(record, 'patient'),
     ],
-  );
-  const studyFk = await returningId(
-    tx,
-    `INSERT INTO studies (study_instance_uid, patient_fk, study_date, study_time, accession_number, study_id,
-       study_description, referring_physician_name, attributes)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb)
-     ON CONFLICT (study_instance_uid) DO UPDATE SET
-       patient_fk = EXCLUDED.patient_fk,
-       study_date = COALESCE(EXCLUDED.study_date, studies.study_date),
-       study_time = COALESCE(EXCLUDED.study_time, studies.study_time),
-       accession_number = COALESCE(EXCLUDED.accession_number, studies.accession_number),
-       study_id = COALESCE(EXCLUDED.study_id, studies.study_id),
-       study_description = COALESCE(EXCLUDED.study_description, studies.study_description),
-       referring_physician_name = COALESCE(EXCLUDED.referring_physician_name, studies.referring_physician_name),
-       attributes = studies.attributes || EXCLUDED.attributes,
-       updated_at = now()
-     RETURNING id`,
-    [
+    study: [
       text(record.studyInstanceUid),
-      patientFk,
+      undefined,
       text(record.studyDate),
       text(record.studyTime),
       text(record.accessionNumber),
@@ -216,29 +218,77 @@ async function upsertHierarchy(tx: SqlClient, record: InstanceRecord): Promise<n
       text(record.referringPhysicianName),
       levelJson(record, 'study'),
     ],
-  );
-  return returningId(
-    tx,
-    `INSERT INTO series (series_instance_uid, study_fk, modality, series_number, series_description, attributes)
-     VALUES ($1, $2, $3, $4, $5, $6::text::jsonb)
-     ON CONFLICT (series_instance_uid) DO UPDATE SET
-       study_fk = EXCLUDED.study_fk,
-       modality = COALESCE(EXCLUDED.modality, series.modality),
-       series_number = COALESCE(EXCLUDED.series_number, series.series_number),
-       series_description = COALESCE(EXCLUDED.series_description, series.series_description),
-       attributes = series.attributes || EXCLUDED.attributes,
-       updated_at = now()
-     RETURNING id`,
-    [
+    series: [
       text(record.seriesInstanceUid),
-      studyFk,
+      undefined,
       text(record.modality),
       int32(record.seriesNumber),
       text(record.seriesDescription),
       levelJson(record, 'series'),
     ],
-  );
+  };
 }
+
+/** `column` already holds what an upsert of `$n` would leave there (COALESCE keeps it when `$n` is null). */
+const kept = (column: string, param: string, type = 'text') =>
+  `(${param}::${type} IS NULL OR ${column} = ${param})`;
+/** Every attribute of `$n` is already in `attributes` with the same value (the upsert merges with `||`). */
+const merged = (table: string, param: string) =>
+  `NOT EXISTS (SELECT 1 FROM jsonb_each(${param}::text::jsonb) e WHERE ${table}.attributes -> e.key IS DISTINCT FROM e.value)`;
+
+/**
+ * The series id if patient, study and series all exist, are linked as the record says and would not change;
+ * else null. Parameters: patient $1-$6, study columns $7-$13, series columns $14-$17, study UID $18, series UID $19.
+ */
+const CURRENT_HIERARCHY = `WITH p AS (
+    SELECT id FROM patients
+    WHERE patient_id = $1 AND issuer_of_patient_id = $2 AND ${kept('patient_name', '$3')}
+      AND ${kept('patient_birth_date', '$4')} AND ${kept('patient_sex', '$5')} AND ${merged('patients', '$6')}
+  ), st AS (
+    SELECT studies.id FROM studies JOIN p ON studies.patient_fk = p.id
+    WHERE study_instance_uid = $18 AND ${kept('study_date', '$7')} AND ${kept('study_time', '$8')}
+      AND ${kept('accession_number', '$9')} AND ${kept('study_id', '$10')} AND ${kept('study_description', '$11')}
+      AND ${kept('referring_physician_name', '$12')} AND ${merged('studies', '$13')}
+  )
+  SELECT (SELECT series.id FROM series JOIN st ON series.study_fk = st.id
+    WHERE series_instance_uid = $19 AND ${kept('modality', '$14')} AND ${kept('series_number', '$15', 'integer')}
+      AND ${kept('series_description', '$16')} AND ${merged('series', '$17')}) AS series_fk`;
+
+const UPSERT_PATIENT = `INSERT INTO patients (patient_id, issuer_of_patient_id, patient_name, patient_birth_date, patient_sex, attributes)
+  VALUES ($1, $2, $3, $4, $5, $6::text::jsonb)
+  ON CONFLICT (patient_id, issuer_of_patient_id) DO UPDATE SET
+    patient_name = COALESCE(EXCLUDED.patient_name, patients.patient_name),
+    patient_birth_date = COALESCE(EXCLUDED.patient_birth_date, patients.patient_birth_date),
+    patient_sex = COALESCE(EXCLUDED.patient_sex, patients.patient_sex),
+    attributes = patients.attributes || EXCLUDED.attributes,
+    updated_at = now()
+  RETURNING id`;
+
+const UPSERT_STUDY = `INSERT INTO studies (study_instance_uid, patient_fk, study_date, study_time, accession_number, study_id,
+    study_description, referring_physician_name, attributes)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb)
+  ON CONFLICT (study_instance_uid) DO UPDATE SET
+    patient_fk = EXCLUDED.patient_fk,
+    study_date = COALESCE(EXCLUDED.study_date, studies.study_date),
+    study_time = COALESCE(EXCLUDED.study_time, studies.study_time),
+    accession_number = COALESCE(EXCLUDED.accession_number, studies.accession_number),
+    study_id = COALESCE(EXCLUDED.study_id, studies.study_id),
+    study_description = COALESCE(EXCLUDED.study_description, studies.study_description),
+    referring_physician_name = COALESCE(EXCLUDED.referring_physician_name, studies.referring_physician_name),
+    attributes = studies.attributes || EXCLUDED.attributes,
+    updated_at = now()
+  RETURNING id`;
+
+const UPSERT_SERIES = `INSERT INTO series (series_instance_uid, study_fk, modality, series_number, series_description, attributes)
+  VALUES ($1, $2, $3, $4, $5, $6::text::jsonb)
+  ON CONFLICT (series_instance_uid) DO UPDATE SET
+    study_fk = EXCLUDED.study_fk,
+    modality = COALESCE(EXCLUDED.modality, series.modality),
+    series_number = COALESCE(EXCLUDED.series_number, series.series_number),
+    series_description = COALESCE(EXCLUDED.series_description, series.series_description),
+    attributes = series.attributes || EXCLUDED.attributes,
+    updated_at = now()
+  RETURNING id`;
 
 const INSTANCE_COLUMNS = `sop_instance_uid, series_fk, sop_class_uid, instance_number, transfer_syntax_uid,
   specific_character_set, blob_key, size, sha256, data_set_offset, source_ae_title, attributes`;

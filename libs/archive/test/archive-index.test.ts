@@ -47,7 +47,11 @@ describe('archive index on postgresql, lock order', () => {
     const index = createArchiveIndex(client);
     const first = instanceRecord();
     await index.storeInstance(first, storedEvent(first), { overwrite: false });
-    const replacement = instanceRecord({ ...first, content: 'replacement' });
+    // New study data, so the store has to upsert (and lock) the hierarchy, beginning with the patient.
+    const replacement = {
+      ...instanceRecord({ ...first, content: 'replacement' }),
+      studyDescription: 'revised',
+    };
 
     // A concurrent store in flight: it holds the patient row and will want the instance row next.
     const other = await database.connect();
@@ -66,6 +70,27 @@ describe('archive index on postgresql, lock order', () => {
       return { storing }; // not awaited inside: the store waits for this transaction to commit
     });
     expect(await storing).toEqual({ outcome: 'replaced', replacedBlobKey: first.blobKey });
+  });
+});
+
+describe('archive index on postgresql, concurrency within one study', () => {
+  it('a store into a known, unchanged study does not wait for another transaction holding its patient row', async () => {
+    database = await backends.fresh('postgresql');
+    await migrate(database.client);
+    // A blocked store fails at the statement timeout instead of hanging the test.
+    const index = createArchiveIndex(await database.connect({ statementTimeoutMs: 5_000 }));
+    const first = instanceRecord();
+    await index.storeInstance(first, storedEvent(first), { overwrite: false });
+    const next = instanceRecord({
+      studyInstanceUid: first.studyInstanceUid,
+      seriesInstanceUid: first.seriesInstanceUid,
+    });
+    const other = await database.connect();
+    const outcome = await other.transaction(async (tx) => {
+      await tx.query('SELECT id FROM patients WHERE patient_id = $1 FOR UPDATE', [first.patientId]);
+      return index.storeInstance(next, storedEvent(next), { overwrite: false });
+    });
+    expect(outcome).toEqual({ outcome: 'stored' });
   });
 });
 
@@ -219,6 +244,37 @@ describe.each(BACKENDS)('archive index on %s', (backend) => {
         },
       },
     ]);
+  });
+
+  it('a later instance that brings nothing new leaves the patient, study and series rows untouched', async () => {
+    await open();
+    const first = instanceRecord();
+    await index.storeInstance(first, storedEvent(first), { overwrite: false });
+    const versions = async () =>
+      (
+        await client.query<{ v: string }>(
+          `SELECT p.xmin::text || '/' || st.xmin::text || '/' || se.xmin::text AS v
+           FROM patients p JOIN studies st ON st.patient_fk = p.id JOIN series se ON se.study_fk = st.id`,
+        )
+      ).rows.map((row) => row.v);
+    const before = await versions();
+    const same = instanceRecord({
+      studyInstanceUid: first.studyInstanceUid,
+      seriesInstanceUid: first.seriesInstanceUid,
+    });
+    const fewerAttributes = { ...instanceRecord(same), sopInstanceUid: uid(), studyDescription: undefined };
+    for (const record of [same, { ...fewerAttributes, blobKey: same.blobKey }]) {
+      await index.storeInstance(record, storedEvent(record), { overwrite: false });
+    }
+    expect(await versions()).toEqual(before);
+
+    const changed = { ...instanceRecord(same), sopInstanceUid: uid(), seriesDescription: 'coronal' };
+    await index.storeInstance(changed, storedEvent(changed), { overwrite: false });
+    const after = await versions();
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+    expect((await index.getInstance(changed.sopInstanceUid))?.seriesDescription).toBe('coronal');
+    expect(await counts(client)).toEqual({ patients: 1, studies: 1, series: 1, instances: 4, outbox: 4 });
   });
 
   it('keeps patients apart by Issuer of Patient ID', async () => {
