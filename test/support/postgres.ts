@@ -18,6 +18,11 @@ const DATABASE = 'dicomesh';
 const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
 
+/** The previous (killed) server's processes still hold its shared memory. */
+class SharedMemoryInUseError extends Error {
+  override readonly name = 'SharedMemoryInUseError';
+}
+
 export interface PostgresServer {
   /** postgres://postgres@127.0.0.1:PORT/dicomesh */
   readonly url: string;
@@ -27,7 +32,7 @@ export interface PostgresServer {
   stop(): Promise<void>;
   /** Starts the same cluster again on the same port; resolves once it accepts queries. */
   start(): Promise<void>;
-  /** SIGKILL of the postmaster: a crash, recovered on the next `start()`. */
+  /** SIGKILL of the postmaster: a crash, recovered on the next `start()`. (Never SIGSTOP it: as root, runuser stops too.) */
   kill9(): Promise<void>;
   /** Stops the server and removes its temp dir. */
   dispose(): Promise<void>;
@@ -101,7 +106,24 @@ export async function startPostgres(): Promise<PostgresServer> {
     }
   };
 
+  /**
+   * Starts the server; after a kill -9 the killed postmaster's backends may still hold its shared memory for
+   * a moment ("pre-existing shared memory block is still in use"), so that refusal is retried until the deadline.
+   */
   const start = async (): Promise<void> => {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await startOnce(deadline);
+        return;
+      } catch (error) {
+        if (!(error instanceof SharedMemoryInUseError) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    }
+  };
+
+  const startOnce = async (deadline: number): Promise<void> => {
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {
       throw new Error(`PostgreSQL on port ${port} is already running`);
     }
@@ -129,10 +151,11 @@ export async function startPostgres(): Promise<PostgresServer> {
     };
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
-    const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!(await accepting())) {
-      if (proc.exitCode !== null)
+      if (proc.exitCode !== null) {
+        if (output.includes('pre-existing shared memory block')) throw new SharedMemoryInUseError(output);
         throw new Error(`PostgreSQL exited (${proc.exitCode}) before ready:\n${output}`);
+      }
       if (Date.now() > deadline)
         throw new Error(`PostgreSQL not ready within ${READY_TIMEOUT_MS} ms:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
