@@ -6,7 +6,7 @@ NODE := $(CURDIR)/node_modules/.bin/node
 BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all deps system-deps build proto proto-check lint unit test acceptance acceptance-all-in-one acceptance-services run run-services bench clean
+.PHONY: all deps system-deps build proto proto-check lint unit test acceptance acceptance-all-in-one acceptance-services chart-test run run-services bench clean
 
 all: build
 
@@ -49,7 +49,11 @@ acceptance-all-in-one: build system-deps
 acceptance-services: build system-deps
 	$(NODE) test/tools/acceptance-services.ts
 
-test: system-deps proto-check lint unit acceptance
+## The Helm chart and the image: helm lint, helm template validated against the Kubernetes schemas, helm-unittest, hadolint.
+chart-test: system-deps
+	bash test/chart/run.sh
+
+test: system-deps proto-check lint unit chart-test acceptance
 
 run: build
 	$(NODE) services/dicomesh/dist/main.js all-in-one

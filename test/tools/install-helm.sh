@@ -12,7 +12,8 @@ bin=$cache/helm-$HELM_VERSION/bin
 plugins=$cache/helm-plugins-unittest-$HELM_UNITTEST_VERSION
 plugin=$plugins/unittest
 
-command -v go >/dev/null || { echo "install-helm: the go command is needed" >&2; exit 1; }
+[[ -x /usr/local/go/bin/go ]] && export PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null || { echo "install-helm: the go command (1.24 or newer) is needed" >&2; exit 1; }
 
 if [[ ! -x $bin/helm ]]; then
   echo "install-helm: go install helm $HELM_VERSION (a few minutes)" >&2

@@ -3,9 +3,9 @@
 # Runs as root (CI and the developer machines) or through sudo when it is there.
 set -euo pipefail
 
-packages=(dcmtk python3-pydicom orthanc nats-server postgresql)
+packages=(dcmtk python3-pydicom orthanc nats-server postgresql python3-venv)
 declare -A probe=([dcmtk]=storescp [python3-pydicom]=/usr/lib/python3/dist-packages/pydicom
-  [orthanc]=Orthanc [nats-server]=nats-server [postgresql]=/usr/lib/postgresql)
+  [orthanc]=Orthanc [nats-server]=nats-server [postgresql]=/usr/lib/postgresql [python3-venv]=/usr/share/doc/python3-venv)
 
 missing=()
 for p in "${packages[@]}"; do
