@@ -34,6 +34,15 @@ export async function* findRows(
   let batch = options.firstBatch ?? FIRST_BATCH_ROWS;
   const maxBatch = options.maxBatch ?? MAX_BATCH_ROWS;
   let afterId = '0';
+  const prefilter = query.patientPrefilter;
+  if (prefilter !== undefined) {
+    if (signal.aborted) throw new CursorAbortedError();
+    const patients = await traced(options.tracer, 'patients', 0, () =>
+      sql.query<{ id: string | number }>(prefilter.text, prefilter.params),
+    );
+    if (patients.length === 0) return;
+    params[prefilter.idsPlaceholder - 1] = `{${patients.map((p) => String(p.id)).join(',')}}`;
+  }
   for (;;) {
     if (signal.aborted) throw new CursorAbortedError();
     params[query.afterIdPlaceholder - 1] = afterId;
@@ -52,12 +61,12 @@ export async function* findRows(
 }
 
 /** One batch's statement as a CLIENT span (`SELECT <table>`), the child of the active (Query.Find) span. */
-async function traced(
+async function traced<R>(
   tracer: Tracer | undefined,
   table: string,
   limit: number,
-  run: () => Promise<{ rows: FindRow[] }>,
-): Promise<FindRow[]> {
+  run: () => Promise<{ rows: R[] }>,
+): Promise<R[]> {
   if (tracer === undefined) return (await run()).rows;
   return tracer.startActiveSpan(
     `SELECT ${table}`,

@@ -6,7 +6,7 @@
  * batch is a short statement of its own (no transaction held open while the SCU reads).
  */
 
-import { keyCondition, SqlParams } from './key-conditions.js';
+import { isIndexedKey, keyCondition, SqlParams } from './key-conditions.js';
 import { appliesAt, type ParsedQuery, type QueryKey } from './query-keys.js';
 import {
   ComputedKey,
@@ -43,6 +43,16 @@ export interface FindSql {
   readonly computed: readonly ComputedKey[];
   /** Whether `rep` (attributes of a representative instance) is selected. */
   readonly representative: boolean;
+  /**
+   * Patient conditions no index serves (person names, jsonb), run once before the batches: their patient
+   * ids go into the main query's placeholder `idsPlaceholder` (as a `{1,2}` text), so that the planner
+   * starts from those patients instead of walking the level's table in id order.
+   */
+  readonly patientPrefilter?: {
+    readonly text: string;
+    readonly params: readonly unknown[];
+    readonly idsPlaceholder: number;
+  };
 }
 
 export interface FindSqlOptions {
@@ -113,6 +123,8 @@ export function buildFindSql(query: ParsedQuery, options: FindSqlOptions): FindS
   const representativeTags: string[] = [];
   const computed: ComputedKey[] = [];
   const conditions: string[] = [];
+  const patientParams = new SqlParams();
+  const patientConditions: string[] = [];
   for (const key of keys) {
     if (isComputedKey(key.tag)) {
       computed.push(key.tag);
@@ -124,8 +136,23 @@ export function buildFindSql(query: ParsedQuery, options: FindSqlOptions): FindS
     const at = isComputedKey(key.tag) ? LEVEL_DEPTH[key.level] : locationDepth(key.tag);
     if (at > depth) continue; // a representative instance's attribute: the matcher alone decides
     const alias = LevelTable[LEVELS_BY_DEPTH[at]!].alias;
+    if (at === 0 && depth > 0 && !isIndexedKey(key, alias)) {
+      const condition = keyCondition(key, alias, patientParams, options.personNameCaseInsensitive);
+      if (condition !== undefined) patientConditions.push(condition);
+      continue;
+    }
     const condition = keyCondition(key, alias, params, options.personNameCaseInsensitive);
     if (condition !== undefined) conditions.push(condition);
+  }
+  let patientPrefilter: FindSql['patientPrefilter'];
+  if (patientConditions.length > 0) {
+    const ids = params.add('{}');
+    conditions.push(`p.id = ANY(${ids}::text::bigint[])`);
+    patientPrefilter = {
+      text: `SELECT p.id FROM patients p WHERE ${patientConditions.join(' AND ')}`,
+      params: patientParams.values,
+      idsPlaceholder: params.values.length,
+    };
   }
 
   const select = [`${own.alias}.id AS row_id`];
@@ -155,5 +182,6 @@ export function buildFindSql(query: ParsedQuery, options: FindSqlOptions): FindS
     depth,
     computed,
     representative,
+    ...(patientPrefilter === undefined ? {} : { patientPrefilter }),
   };
 }

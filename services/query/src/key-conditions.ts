@@ -43,6 +43,11 @@ const COLUMNS: Readonly<Record<string, { alias: string; column: string; numeric?
 
 const TAG = /^[0-9A-F]{8}$/;
 
+/** Whether the key's narrowing is a b-tree column of `alias` (else jsonb or text scans). */
+export function isIndexedKey(key: QueryKey, alias: string): boolean {
+  return key.vr !== 'PN' && COLUMNS[key.tag]?.alias === alias;
+}
+
 /** `*`/`?` to LIKE's `%`/`_`, with LIKE's own metacharacters escaped (backslash is the escape). */
 export function likePattern(pattern: string): string {
   let out = '';
@@ -157,6 +162,42 @@ function jsonbCondition(
   return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${values}) = 'array' THEN ${values} END) e(x) WHERE ${or(parts)})`;
 }
 
+/** Person name columns (the whole PN text: every value and component group) of migration 0001. */
+const PERSON_NAME_COLUMNS: Readonly<Record<string, { alias: string; column: string }>> = {
+  '00100010': { alias: LevelTable[QueryLevel.Patient].alias, column: 'patient_name' },
+  '00080090': { alias: LevelTable[QueryLevel.Study].alias, column: 'referring_physician_name' },
+};
+
+/**
+ * A cheap text test in front of the jsonb one: a group that matches is a substring of the column's
+ * whole PN text, so `LIKE '%group%'` on the column never excludes a match, and spares the jsonb walk
+ * for most rows.
+ */
+function personNameColumnCondition(
+  key: QueryKey,
+  column: string,
+  params: SqlParams,
+  caseInsensitive: boolean,
+): string | undefined {
+  if (key.condition.kind !== 'any') return undefined;
+  const mark = params.mark();
+  const parts: string[] = [];
+  for (const c of key.condition.alternatives) {
+    const text = c.kind === 'wildcard' ? c.pattern : c.kind === 'single' ? String(c.value) : undefined;
+    const group = text
+      ?.split('=')
+      .map((g) => g.trim().replace(/\^+$/, ''))
+      .find((g) => g !== '');
+    if (group === undefined) {
+      params.rollback(mark);
+      return undefined;
+    }
+    const pattern = `%${likePattern(caseInsensitive ? foldForSql(group) : group)}%`;
+    parts.push(`${caseInsensitive ? `lower(${column})` : column} LIKE ${params.add(pattern)}`);
+  }
+  return or(parts);
+}
+
 /** ModalitiesInStudy: a study with a series of one of the modalities. */
 function modalitiesCondition(key: QueryKey, params: SqlParams): string | undefined {
   if (key.condition.kind !== 'any') return undefined;
@@ -199,6 +240,13 @@ export function keyCondition(
       parts.push(part);
     }
     return or(parts);
+  }
+  const names = PERSON_NAME_COLUMNS[key.tag];
+  if (key.vr === 'PN' && names !== undefined && names.alias === alias) {
+    const exact = jsonbCondition(key, alias, params, caseInsensitivePn);
+    if (exact === undefined) return undefined;
+    const text = personNameColumnCondition(key, `${alias}.${names.column}`, params, caseInsensitivePn);
+    return text === undefined ? exact : `${text} AND ${exact}`;
   }
   return jsonbCondition(key, alias, params, caseInsensitivePn);
 }

@@ -314,6 +314,10 @@ describe.each(BACKENDS)('C-FIND on %s', (backend) => {
       const result = await study({ PatientID: 'NOBODY' });
       expect(result.matches).toHaveLength(0);
       expect(result.final).toMatchObject({ status: SUCCESS, matchCount: 0 });
+      // A patient condition no index serves is worked out first: none found, no study read.
+      const byName = await study({ PatientName: 'NOBODY^*' });
+      expect(byName.matches).toHaveLength(0);
+      expect(byName.final).toMatchObject({ status: SUCCESS, matchCount: 0 });
     });
 
     it('the match cap ends the query with A700 and a comment', async () => {
