@@ -38,7 +38,7 @@ unit: build
 	npm test
 
 ## The acceptance suite's checks that this stage of the platform answers, against both topologies.
-ACCEPTANCE_ONLY ?= echo|store_generated|store_real_world|store_small_pdu
+ACCEPTANCE_ONLY ?= echo|store_generated|store_real_world|store_small_pdu|store_concurrent|find_
 export ACCEPTANCE_ONLY
 
 acceptance: acceptance-all-in-one acceptance-services

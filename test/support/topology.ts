@@ -20,7 +20,7 @@ const POLL_MS = 50;
 /** USER_HZ of /proc/PID/stat times: 100 on Linux. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-export type ServiceName = 'verification' | 'storage' | 'gateway';
+export type ServiceName = 'verification' | 'storage' | 'query' | 'gateway';
 
 export interface ServiceProcess {
   readonly name: ServiceName;
@@ -153,7 +153,12 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   await mkdir(join(dataDir, 'logs'), { recursive: true });
   const [nats, postgres] = await Promise.all([startNats(), startPostgres()]);
   const dicomPort = options.dicomPort ?? (await freePort());
-  const ports = { verification: await freePort(), storage: await freePort(), gateway: await freePort() };
+  const ports = {
+    verification: await freePort(),
+    storage: await freePort(),
+    query: await freePort(),
+    gateway: await freePort(),
+  };
   const common: Record<string, string> = {
     DICOMESH_METRICS_PORT: '0',
     DICOMESH_DATA_DIR: dataDir,
@@ -173,6 +178,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       ...common,
       DICOMESH_GRPC_PORT: String(ports.storage),
     }),
+    query: serviceProcess('query', ports.query, log('query'), {
+      ...common,
+      DICOMESH_GRPC_PORT: String(ports.query),
+    }),
     gateway: serviceProcess('gateway', dicomPort, log('gateway'), {
       ...common,
       DICOMESH_DICOM_PORT: String(dicomPort),
@@ -180,9 +189,12 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       DICOMESH_GRPC_PORT: String(ports.gateway),
       DICOMESH_VERIFICATION_URL: `127.0.0.1:${ports.verification}`,
       DICOMESH_STORAGE_URL: `127.0.0.1:${ports.storage}`,
+      DICOMESH_QUERY_URL: `127.0.0.1:${ports.query}`,
     }),
   };
   await Promise.all([services.verification.start(), services.storage.start()]);
+  // Storage has migrated the index by the time it listens; query reads those tables.
+  await services.query.start();
   await services.gateway.start();
   return {
     dicomPort,

@@ -34,10 +34,14 @@ export {
 } from './env-readers.js';
 export { CONFIG_EXIT_CODE, readConfigOrExit } from './read-or-exit.js';
 export {
+  DEFAULT_MAX_MATCHES,
   DuplicatePolicy,
   type GatewayConfig,
   gatewaySpec,
+  type QueryConfig,
+  querySpec,
   readGatewayConfig,
+  readQueryConfig,
   readStorageConfig,
   readVerificationConfig,
   type StorageConfig,

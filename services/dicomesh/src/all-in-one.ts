@@ -3,7 +3,13 @@
  * server on loopback, so the same code paths run as in a cluster.
  */
 import { createPgClient, type SqlClient } from '@dicomesh/archive';
-import { DuplicatePolicy, readConfigOrExit, readGatewayConfig, readStorageConfig } from '@dicomesh/config';
+import {
+  DuplicatePolicy,
+  readConfigOrExit,
+  readGatewayConfig,
+  readQueryConfig,
+  readStorageConfig,
+} from '@dicomesh/config';
 import {
   associationEventPublisher,
   type EventPublisher,
@@ -11,7 +17,7 @@ import {
   ReconnectingPublisher,
 } from '@dicomesh/events';
 import { connectBackends, startGateway, startHealthServer } from '@dicomesh/gateway';
-import { readQueryConfig, startQueryServer } from '@dicomesh/query';
+import { startQueryServer } from '@dicomesh/query';
 import { openStorageRuntime, type StorageRuntime, startStorageServer } from '@dicomesh/storage';
 import {
   configureLogging,
@@ -31,7 +37,7 @@ const DRAIN_GRACE_MS = 25_000;
  */
 function queryIndex(runtime: StorageRuntime, databaseUrl: string | undefined): SqlClient | undefined {
   if (databaseUrl !== undefined) return createPgClient(databaseUrl);
-  return (runtime as StorageRuntime & { readonly sql?: SqlClient }).sql;
+  return runtime.sql;
 }
 
 export async function runAllInOne(): Promise<void> {

@@ -46,6 +46,7 @@ export async function runGateway(): Promise<void> {
     backends: connectBackends({
       verificationUrl: config.verificationUrl,
       storageUrl: config.storageUrl,
+      queryUrl: config.queryUrl,
       deadlineMs: config.dimseTimeoutMs,
     }),
     tracer: telemetry.tracer('@dicomesh/gateway'),

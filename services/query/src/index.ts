@@ -1,6 +1,5 @@
 /** @dicomesh/query: C-FIND (PS3.4 Annex C) over the index that storage writes, behind `dicomesh.v1.Query`. */
 export { type MatchOptions, matchesAll, matchesKey, wildcardRegExp } from './attribute-matcher.js';
-export { DEFAULT_MAX_MATCHES, type QueryConfig, querySpec, readQueryConfig } from './config-spec.js';
 export { QueryCancelledError, QueryFailedError } from './errors.js';
 export {
   CursorAbortedError,

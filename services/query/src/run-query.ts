@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { createPgClient, createPgliteClient, migrate, type SqlClient } from '@dicomesh/archive';
-import { readConfigOrExit } from '@dicomesh/config';
+import { readConfigOrExit, readQueryConfig } from '@dicomesh/config';
 import {
   configureLogging,
   createLogger,
@@ -14,7 +14,6 @@ import {
   serveMetrics,
   startTelemetry,
 } from '@dicomesh/telemetry';
-import { readQueryConfig } from './config-spec.js';
 import { startQueryServer } from './server.js';
 
 /** The embedded index lives in `<dataDir>/index`, as storage's does. */

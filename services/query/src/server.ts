@@ -1,4 +1,5 @@
 import type { SqlClient } from '@dicomesh/archive';
+import { DEFAULT_MAX_MATCHES } from '@dicomesh/config';
 import {
   createServer,
   HealthService,
@@ -10,7 +11,6 @@ import {
 } from '@dicomesh/rpc';
 import { createLogger, type Logger } from '@dicomesh/telemetry';
 import type { Tracer } from '@opentelemetry/api';
-import { DEFAULT_MAX_MATCHES } from './config-spec.js';
 import { createQueryService } from './find-handler.js';
 
 /** The health service name of this backend (what a probe with `service` set asks about). */

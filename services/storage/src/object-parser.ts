@@ -168,6 +168,8 @@ export class ObjectParser {
       switch (event.kind) {
         case ElementEventKind.Element: {
           const { tag, vr, littleEndian } = event.element;
+          // Group lengths (gggg,0000) are retired encoding details, not attributes: never indexed.
+          if (isGroupLength(tag)) break;
           const key = keywordForTag(tag) ?? tagToHex(tag);
           if (keywordForTag(tag) === undefined) this.#vrs[key] = vr;
           if (event.opensSequence) {
@@ -211,4 +213,10 @@ function text(value: IdentifierValue | undefined): string | undefined {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join('\\');
   return undefined;
+}
+
+const ELEMENT_NUMBER_MASK = 0xffff;
+
+function isGroupLength(tag: number): boolean {
+  return (tag & ELEMENT_NUMBER_MASK) === 0;
 }

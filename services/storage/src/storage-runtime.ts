@@ -37,6 +37,8 @@ export interface StorageRuntimeOptions {
 export interface StorageRuntime {
   readonly blobStore: BlobStore;
   readonly index: ArchiveIndex;
+  /** The index connection (on PGlite, the only one: all-in-one's query service reads through it too). */
+  readonly sql: SqlClient;
   readonly relay: OutboxRelay;
   /** Stops the relay, closes the publisher it owns and the index. */
   close(): Promise<void>;
@@ -90,6 +92,7 @@ export async function openStorageRuntime(options: StorageRuntimeOptions): Promis
   return {
     blobStore,
     index,
+    sql,
     relay,
     async close() {
       await relay.stop();
