@@ -1,5 +1,6 @@
 export { AeFileError, type AeFileIssue, loadAeFile, parseAeFile } from './ae-file.js';
 export { type AeRegistry, type RemoteAe, StaticAeRegistry } from './ae-registry.js';
+export { AE_SOURCES, aeRegistrySpec, UNLISTED_AE_POLICIES } from './ae-registry-spec.js';
 export { ConfigError, type ConfigIssue, ConfigValueError } from './config-error.js';
 export {
   aeTitle,
@@ -50,3 +51,4 @@ export {
   type VerificationConfig,
   verificationSpec,
 } from './service-specs.js';
+export { tlsIssues, tlsSpec } from './tls-spec.js';

@@ -1,3 +1,5 @@
+import { aeRegistrySpec } from './ae-registry-spec.js';
+import { ConfigError, type ConfigIssue } from './config-error.js';
 import {
   aeTitle,
   bool,
@@ -13,6 +15,7 @@ import {
   readConfig,
   str,
 } from './env-readers.js';
+import { tlsIssues, tlsSpec } from './tls-spec.js';
 
 /** Logging, tracing and metrics: the same variables in every service. */
 export const telemetrySpec = {
@@ -36,6 +39,18 @@ export const telemetrySpec = {
     default: 9464,
     allowZero: true,
     description: 'Port of the Prometheus /metrics endpoint (0: not served).',
+  }),
+  otelServiceName: str({
+    env: 'OTEL_SERVICE_NAME',
+    optional: true,
+    description:
+      "The traces' service.name (wins over OTEL_RESOURCE_ATTRIBUTES); unset: the service's own name.",
+  }),
+  otelResourceAttributes: str({
+    env: 'OTEL_RESOURCE_ATTRIBUTES',
+    optional: true,
+    description:
+      'Resource attributes of the traces: key=value pairs, comma-separated, values percent-encoded.',
   }),
 } as const;
 
@@ -122,10 +137,13 @@ export const gatewaySpec = {
     description: 'Port of the gateway gRPC server (grpc.health.v1 for probes).',
   }),
   dataDir: str({ env: 'DICOMESH_DATA_DIR', default: './data', description: 'Local state directory.' }),
-  aeFile: str({
-    env: 'DICOMESH_AE_FILE',
-    optional: true,
-    description: 'YAML file of remote AEs (aeTitle, host, port); unset: no remote AEs.',
+  ...aeRegistrySpec,
+  ...tlsSpec,
+  shutdownGraceMs: duration({
+    env: 'DICOMESH_SHUTDOWN_GRACE',
+    default: 25_000,
+    description:
+      'On SIGTERM, new associations are rejected (transient) and open ones may finish for this long.',
   }),
 } as const;
 export type GatewayConfig = ConfigOf<typeof gatewaySpec>;
@@ -203,8 +221,27 @@ export function readStorageConfig(env: Env = process.env): StorageConfig {
   return readConfig(storageSpec, env);
 }
 
+/** The gateway's configuration; a TLS port without its files is named along with every other issue. */
 export function readGatewayConfig(env: Env = process.env): GatewayConfig {
-  return readConfig(gatewaySpec, env);
+  let config: GatewayConfig;
+  try {
+    config = readConfig(gatewaySpec, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError([...error.issues, ...tlsIssuesIfReadable(env)]);
+  }
+  const issues = tlsIssues(config);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+/** The TLS combination issues, when the TLS variables themselves are valid (else they are named already). */
+function tlsIssuesIfReadable(env: Env): ConfigIssue[] {
+  try {
+    return tlsIssues(readConfig(tlsSpec, env));
+  } catch {
+    return [];
+  }
 }
 
 export function readVerificationConfig(env: Env = process.env): VerificationConfig {
