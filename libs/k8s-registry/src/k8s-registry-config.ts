@@ -19,7 +19,7 @@ export interface AeRegistryEnv {
   readonly aeFile: string | undefined;
   /** `DICOMESH_AE_UNLISTED`: what unregistered calling AEs may do (unset: allow-calling for a file, deny for kubernetes). */
   readonly unlisted?: UnlistedAePolicy | undefined;
-  /** `DICOMESH_K8S_NAMESPACE`: namespace of the ApplicationEntity resources (unset: the pod's, or the kubeconfig context's). */
+  /** `DICOMESH_AE_NAMESPACE`: namespace of the ApplicationEntity resources (unset: the pod's, or the kubeconfig context's). */
   readonly namespace: string | undefined;
   /** `KUBECONFIG`: a kubeconfig file (its current context); wins over the in-cluster configuration. */
   readonly kubeconfig: string | undefined;

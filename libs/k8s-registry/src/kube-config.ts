@@ -43,7 +43,7 @@ export function kubeConfigFor(access: KubernetesAccess): KubeConfig {
 
 /**
  * The namespace to watch: the configured one, else the pod's (service account `namespace` file), else the
- * kubeconfig context's. Throws AeRegistryConfigError asking for DICOMESH_K8S_NAMESPACE when none is known.
+ * kubeconfig context's. Throws AeRegistryConfigError asking for DICOMESH_AE_NAMESPACE when none is known.
  */
 export function namespaceFor(
   settings: AeRegistrySettings & { source: 'kubernetes' },
@@ -62,7 +62,7 @@ export function namespaceFor(
     if (context?.namespace) return context.namespace;
   }
   throw new AeRegistryConfigError(
-    'DICOMESH_K8S_NAMESPACE',
+    'DICOMESH_AE_NAMESPACE',
     'is required: no namespace in the service account or the kubeconfig context',
   );
 }
