@@ -37,6 +37,13 @@ export {
   type MetricsServerOptions,
   serveMetrics,
 } from './metrics-server.js';
+export {
+  parseResourceAttributes,
+  type ResolvedResource,
+  ResourceAttributesError,
+  type ResourceInput,
+  resolveResourceAttributes,
+} from './resource-attributes.js';
 export { onShutdownSignal } from './shutdown-signal.js';
 export {
   startTelemetry,

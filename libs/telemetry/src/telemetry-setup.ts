@@ -11,14 +11,20 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { createLogger } from './logger.js';
+import { resolveResourceAttributes } from './resource-attributes.js';
 
 /** Where spans go: nowhere, to stdout, to an OTLP collector (configured by the standard OTEL_* variables), or to a given exporter (tests pass an InMemorySpanExporter). */
 export type TelemetryExporter = 'none' | 'console' | 'otlp' | SpanExporter;
 
 export interface TelemetryOptions {
+  /** The service's own name: service.name unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES name another. */
   readonly serviceName: string;
   readonly serviceVersion?: string;
+  /** OTEL_SERVICE_NAME, as libs/config read it. */
+  readonly otelServiceName?: string | undefined;
+  /** OTEL_RESOURCE_ATTRIBUTES, as libs/config read it (`key=value,...`, values percent-encoded). */
+  readonly otelResourceAttributes?: string | undefined;
   readonly exporter?: TelemetryExporter;
   /** Register the provider, the AsyncLocalStorage context manager and the W3C propagator as the process-wide globals (default true). */
   readonly registerGlobals?: boolean;
@@ -47,11 +53,12 @@ function spanProcessorFor(exporter: TelemetryExporter): SpanProcessor | undefine
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const processor = spanProcessorFor(options.exporter ?? 'none');
+  const resource = resolveResourceAttributes(options);
+  if (resource.discarded !== undefined) {
+    createLogger('telemetry').warn('OTEL_RESOURCE_ATTRIBUTES discarded', { problem: resource.discarded });
+  }
   const tracerProvider = new BasicTracerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: options.serviceName,
-      ...(options.serviceVersion === undefined ? {} : { [ATTR_SERVICE_VERSION]: options.serviceVersion }),
-    }),
+    resource: resourceFromAttributes(resource.attributes),
     spanProcessors: processor === undefined ? [] : [processor],
   });
   const registerGlobals = options.registerGlobals ?? true;
