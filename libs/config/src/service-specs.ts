@@ -130,6 +130,11 @@ export const gatewaySpec = {
     default: '127.0.0.1:50053',
     description: 'gRPC target of the query service, e.g. dns:///dicomesh-query:50053.',
   }),
+  retrieveUrl: grpcTarget({
+    env: 'DICOMESH_RETRIEVE_URL',
+    default: '127.0.0.1:50054',
+    description: 'gRPC target of the retrieve service, e.g. dns:///dicomesh-retrieve:50054.',
+  }),
   grpcPort: port({
     env: 'DICOMESH_GRPC_PORT',
     default: 50050,
@@ -301,4 +306,61 @@ export type QueryConfig = ConfigOf<typeof querySpec>;
 
 export function readQueryConfig(env: Env = process.env): QueryConfig {
   return readConfig(querySpec, env);
+}
+
+/** The retrieve (C-MOVE, C-GET) backend: the index and blobs it reads, the AEs it sends to. */
+export const retrieveSpec = {
+  ...telemetrySpec,
+  grpcPort: port({
+    env: 'DICOMESH_GRPC_PORT',
+    default: 50054,
+    allowZero: true,
+    description: 'gRPC listening port (Retrieve and grpc.health.v1).',
+  }),
+  grpcHost: str({ env: 'DICOMESH_GRPC_HOST', default: '0.0.0.0', description: 'gRPC listening address.' }),
+  aeTitle: aeTitle({
+    env: 'DICOMESH_AE_TITLE',
+    default: 'DICOMESH',
+    description: 'Calling AE title of the associations to C-MOVE destinations.',
+  }),
+  aeFile: str({
+    env: 'DICOMESH_AE_FILE',
+    optional: true,
+    description:
+      'YAML file of remote AEs (aeTitle, host, port): the C-MOVE destinations; unset: none (A801).',
+  }),
+  dataDir: str({
+    env: 'DICOMESH_DATA_DIR',
+    default: './data',
+    description:
+      'Local state directory: blobs in <dir>/blobs, and the embedded index (PGlite) in <dir>/index when no database URL is set.',
+  }),
+  databaseUrl: str({
+    env: 'DICOMESH_DATABASE_URL',
+    optional: true,
+    secret: true,
+    description:
+      'PostgreSQL connection URL of the index (read only by this service); unset: embedded PGlite.',
+  }),
+  natsUrl: str({
+    env: 'DICOMESH_NATS_URL',
+    optional: true,
+    description: 'NATS server(s) for dicomesh.v1.retrieve.completed events; unset: not published.',
+  }),
+  subOperationTimeoutMs: duration({
+    env: 'DICOMESH_DIMSE_TIMEOUT',
+    default: 60_000,
+    description:
+      'Longest wait without progress in one C-STORE sub-operation (and for A-ASSOCIATE/A-RELEASE with a destination).',
+  }),
+  shutdownGraceMs: duration({
+    env: 'DICOMESH_SHUTDOWN_GRACE',
+    default: 10_000,
+    description: 'On SIGTERM, how long running calls may finish before they are cancelled.',
+  }),
+} as const;
+export type RetrieveConfig = ConfigOf<typeof retrieveSpec>;
+
+export function readRetrieveConfig(env: Env = process.env): RetrieveConfig {
+  return readConfig(retrieveSpec, env);
 }
