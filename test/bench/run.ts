@@ -4,8 +4,9 @@
  * {2000 small objects, 400 CT-size objects (512x512, 16-bit)} x {one association, 4 concurrent
  * associations (the files split over 4 storescu processes)}. Reports objects/s, MB/s, the ratio to
  * storescp, and the receiver's CPU time per object (every process it runs, PostgreSQL and nats-server
- * included: robust where wall time is noisy), prints a table and writes it as JSON. Every receiver starts fresh (empty directory) for every
- * measurement, and every object must arrive. Numbers to read, never a pass/fail test (not in `make test`).
+ * included: robust where wall time is noisy), prints a table and writes it as JSON. Every receiver starts
+ * fresh (empty directory) for every measurement, and every object must arrive. Numbers to read, never a
+ * pass/fail test (not in `make test`).
  *
  * Environment:
  *   BENCH_QUICK=1              200 small and 40 CT objects, one run (a smoke check of the bench itself)
@@ -413,6 +414,13 @@ function formatRow(r: Row): string {
     .join(' ')}`;
 }
 
+const RESULTS_FILE = join(WORK, 'store-bench.json');
+
+function writeResults(rows: readonly Row[]): void {
+  const results = { date: new Date().toISOString(), runs: RUNS, quick: QUICK, rows };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
   const targets = selectedTargets();
@@ -455,15 +463,11 @@ async function main(): Promise<void> {
         };
         rows.push(row);
         process.stdout.write(`${formatRow(row)}\n`);
+        writeResults(rows); // after every row: an interrupted run keeps what it measured
       }
     }
   }
-  const out = join(WORK, 'store-bench.json');
-  writeFileSync(
-    out,
-    `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, quick: QUICK, rows }, null, 2)}\n`,
-  );
-  process.stdout.write(`\nresults: ${out}\n`);
+  process.stdout.write(`\nresults: ${RESULTS_FILE}\n`);
 }
 
 await main();
