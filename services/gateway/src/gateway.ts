@@ -16,6 +16,7 @@ import { startAssociationSession } from './association-session.js';
 import type { Backends } from './backends.js';
 import { type GatewayMetrics, gatewayMetrics } from './gateway-metrics.js';
 import { presentationPolicy } from './presentation-policy.js';
+import { startTlsListener, type TlsListener, type TlsListenerOptions } from './tls-listener.js';
 
 export interface GatewayOptions {
   readonly aeTitle: string;
@@ -36,11 +37,15 @@ export interface GatewayOptions {
   readonly metrics?: GatewayMetrics;
   /** Association opened/closed/rejected/aborted events; none when unset. */
   readonly events?: AssociationEvents;
+  /** A second, DICOM TLS listener (PS3.15 Annex B) for the same acceptor; none when unset. */
+  readonly tls?: TlsListenerOptions;
 }
 
 export interface Gateway {
   /** The DICOM port actually listened on. */
   readonly port: number;
+  /** The DICOM TLS port actually listened on, when there is one. */
+  readonly tlsPort: number | undefined;
   readonly acceptor: AssociationAcceptor;
   /** New associations are rejected transiently; resolves when the open ones have ended or `graceMs` passed. */
   drain(graceMs: number): Promise<void>;
@@ -88,9 +93,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const address = await acceptor.listen(options.port, options.host);
   logger.info('gateway listening', { host: options.host, port: address.port, aeTitle: options.aeTitle });
+  let tls: TlsListener | undefined;
+  try {
+    tls = options.tls && (await startTlsListener(options.tls, acceptor.handleSocket, logger));
+  } catch (error) {
+    await acceptor.close();
+    throw error;
+  }
 
   return {
     port: address.port,
+    tlsPort: tls?.port,
     acceptor,
     async drain(graceMs) {
       acceptor.drain();
@@ -101,7 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     },
     async close() {
-      await acceptor.close();
+      await Promise.all([tls?.close(), acceptor.close()]);
       options.backends.close();
       logger.info('gateway stopped', { port: address.port });
     },
