@@ -15,6 +15,7 @@ import { type Tracer, trace } from '@opentelemetry/api';
 import { startAssociationSession } from './association-session.js';
 import type { Backends } from './backends.js';
 import { type GatewayMetrics, gatewayMetrics } from './gateway-metrics.js';
+import type { PermissionCheck } from './permission-guard.js';
 import { presentationPolicy } from './presentation-policy.js';
 import { startTlsListener, type TlsListener, type TlsListenerOptions } from './tls-listener.js';
 
@@ -23,8 +24,10 @@ export interface GatewayOptions {
   readonly host: string;
   /** 0: any free port. */
   readonly port: number;
-  /** Calling AE titles accepted; undefined: any. */
-  readonly allowedCallingAeTitles?: readonly string[];
+  /** Calling AE titles accepted; undefined: any. The acceptor reads this array at each request (kept current by a CallingAePolicy). */
+  readonly allowedCallingAeTitles?: readonly string[] | undefined;
+  /** What each calling AE may do (store, find, move, get); undefined: everything. */
+  readonly permissions?: PermissionCheck | undefined;
   readonly maxPduLength: number;
   readonly artimTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -68,6 +71,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics: options.metrics ?? gatewayMetrics(),
     logger,
     ...(options.events === undefined ? {} : { events: options.events }),
+    ...(options.permissions === undefined ? {} : { permissions: options.permissions }),
   };
   const acceptor = createAcceptor({
     aeTitle: options.aeTitle,
