@@ -32,6 +32,24 @@ export {
   QueryService as QueryServiceDefinition,
 } from './generated/dicomesh/v1/query.js';
 export {
+  GetCancel,
+  GetHeader,
+  GetInstance,
+  GetInstanceEnd,
+  GetRequest,
+  GetResponse,
+  GetSubOperationResult,
+  MoveRequest,
+  MoveResponse,
+  RetrieveClient,
+  RetrieveFinal,
+  RetrieveQuery,
+  type RetrieveServer,
+  RetrieveService as RetrieveServiceDefinition,
+  StorageContext,
+  SubOperationCounts as RetrieveCounts,
+} from './generated/dicomesh/v1/retrieve.js';
+export {
   StorageClient,
   type StorageServer,
   StorageService as StorageServiceDefinition,
