@@ -1,0 +1,105 @@
+/**
+ * The association retrieve opens to a C-MOVE destination, and the C-STORE sub-operations on it: each
+ * stored syntax proposed in its own context, objects streamed from the blob store, each sub-operation
+ * bounded by a watchdog (refreshed by every chunk sent) that aborts a destination that stops answering.
+ */
+import type { BlobStore } from '@dicomesh/archive';
+import { connectScu, type DimseClient } from '@dicomesh/dimse';
+import { dataSetSource, watched } from './data-set-source.js';
+import { SubOperationError } from './errors.js';
+import type { RetrievableInstance } from './resolve-instances.js';
+import { type AcceptedSyntax, chooseSyntax, proposedContexts } from './syntax-choice.js';
+
+export interface RemoteDestination {
+  readonly aeTitle: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface DestinationOptions {
+  readonly destination: RemoteDestination;
+  readonly callingAeTitle: string;
+  readonly instances: readonly RetrievableInstance[];
+  readonly blobStore: BlobStore;
+  /** Longest wait without progress in one sub-operation (a chunk sent, or the response). */
+  readonly timeoutMs: number;
+}
+
+export class DestinationAssociation {
+  private constructor(
+    private readonly client: DimseClient,
+    private readonly accepted: readonly AcceptedSyntax[],
+    private readonly options: DestinationOptions,
+  ) {}
+
+  /** Opens the association; rejects when the destination is down or refuses it. */
+  static async open(options: DestinationOptions): Promise<DestinationAssociation> {
+    const client = await connectScu({
+      host: options.destination.host,
+      port: options.destination.port,
+      callingAeTitle: options.callingAeTitle,
+      calledAeTitle: options.destination.aeTitle,
+      contexts: proposedContexts(options.instances),
+    });
+    const accepted = [...client.association.negotiated.contexts.values()]
+      .filter((c) => c.result === 0)
+      .map((c) => ({ sopClassUid: c.abstractSyntax, transferSyntaxUid: c.transferSyntax }));
+    return new DestinationAssociation(client, accepted, options);
+  }
+
+  get associationId(): string {
+    return this.client.association.id;
+  }
+
+  /** The syntax an object would go in, or undefined when no accepted context can carry it. */
+  syntaxFor(instance: RetrievableInstance): string | undefined {
+    return chooseSyntax(instance, this.accepted);
+  }
+
+  /** One C-STORE sub-operation: resolves with its status; rejects when it could not be sent. */
+  async store(
+    instance: RetrievableInstance,
+    transferSyntaxUid: string,
+    moveOriginator: { aeTitle: string; messageId: number },
+  ): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const refresh = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        this.client.association.abort();
+      }, this.options.timeoutMs);
+    };
+    refresh();
+    try {
+      const source = watched(dataSetSource(this.options.blobStore, instance, transferSyntaxUid), refresh);
+      const response = await this.client.store(
+        instance.sopClassUid,
+        instance.sopInstanceUid,
+        transferSyntaxUid,
+        source,
+        { moveOriginator },
+      );
+      return response.status;
+    } catch (error) {
+      const why = timedOut ? `no answer within ${this.options.timeoutMs} ms` : (error as Error).message;
+      throw new SubOperationError(`C-STORE of ${instance.sopInstanceUid}: ${why}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A-RELEASE (bounded by the timeout; aborted past it). */
+  async close(): Promise<void> {
+    const association = this.client.association;
+    const timer = setTimeout(() => association.abort(), this.options.timeoutMs);
+    try {
+      await association.release();
+    } catch {
+      association.abort();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `dicomesh.v1.Retrieve/Get`: resolves the identifier to instances and streams each one to the gateway
+ * (header, data set chunks straight from the blob store, end), which sends it as a C-STORE sub-operation
+ * on the requestor's association and answers with its status. An instance whose SOP class and syntax no
+ * storage context of the requestor can carry fails without being sent. Counts go out after each
+ * sub-operation and at least every second; a GetCancel ends the get after the object in flight (FE00).
+ */
+import {
+  type GetRequest,
+  type GetResponse,
+  type RetrieveFinal,
+  RpcError,
+  type ServerDuplexStream,
+} from '@dicomesh/rpc';
+import type { Logger } from '@dicomesh/telemetry';
+import { trace } from '@opentelemetry/api';
+import { dataSetSource } from './data-set-source.js';
+import { RetrieveFailedError } from './errors.js';
+import { GetInbox } from './get-inbox.js';
+import { startTicker, writeMessage } from './progress-stream.js';
+import { resolveInstances } from './resolve-instances.js';
+import { modelOf, parseRetrieveKeys } from './retrieve-keys.js';
+import type { RetrieveServiceOptions } from './retrieve-options.js';
+import { finalOfError, RetrieveCommand, recordOutcome } from './retrieve-outcome.js';
+import { RetrieveStatus } from './retrieve-status.js';
+import { SubOperationTally } from './sub-operation-tally.js';
+import { chooseSyntax } from './syntax-choice.js';
+
+export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
+  return async function get(call: ServerDuplexStream<GetRequest, GetResponse>) {
+    const controller = new AbortController();
+    const onCancelled = () => controller.abort();
+    call.on('cancelled', onCancelled);
+    const inbox = new GetInbox(call, () => undefined);
+    const span = trace.getActiveSpan();
+    const send = (message: GetResponse) => writeMessage(call, message, controller.signal);
+    const header = await inbox.header;
+    if (header === undefined) throw RpcError.of('invalid', 'Retrieve.Get: no header');
+    const query = header.query;
+    let level = query?.queryRetrieveLevel || 'unknown';
+    const finish = async (final: RetrieveFinal) => {
+      recordOutcome(
+        { command: RetrieveCommand.Get, context: query?.context, level, final },
+        span,
+        logger,
+        options.publisher,
+      );
+      await send({ part: { $case: 'final', value: final } });
+    };
+    try {
+      if (query === undefined) throw new RetrieveFailedError(RetrieveStatus.UnableToProcess, 'no query');
+      const keys = parseRetrieveKeys(
+        query.identifier,
+        query.transferSyntaxUid,
+        modelOf(query.sopClassUid, query.informationModel),
+      );
+      level = keys.level;
+      span?.setAttribute('dicom.query_level', level);
+      const instances = await resolveInstances(options.sql, keys);
+      const tally = new SubOperationTally(instances.length);
+      const accepted = header.storageContexts.map((c) => ({
+        sopClassUid: c.sopClassUid,
+        transferSyntaxUid: c.transferSyntaxUid,
+      }));
+      const stopTicker = startTicker(() => {
+        void send({ part: { $case: 'progress', value: tally.counts() } });
+      });
+      let lastError = '';
+      try {
+        for (const instance of instances) {
+          if (inbox.cancelled || controller.signal.aborted) break;
+          const syntax = chooseSyntax(instance, accepted);
+          if (syntax === undefined) {
+            lastError = `no accepted context for ${instance.sopClassUid}`;
+            tally.record(instance.sopInstanceUid, RetrieveStatus.SubOperationNotSent);
+          } else {
+            await send({
+              part: {
+                $case: 'instance',
+                value: {
+                  sopClassUid: instance.sopClassUid,
+                  sopInstanceUid: instance.sopInstanceUid,
+                  transferSyntaxUid: syntax,
+                },
+              },
+            });
+            for await (const chunk of dataSetSource(options.blobStore, instance, syntax)) {
+              if (controller.signal.aborted) break;
+              await send({ part: { $case: 'chunk', value: chunk } });
+            }
+            await send({ part: { $case: 'instanceEnd', value: {} } });
+            const status = await inbox.nextResult();
+            if (status !== 0) lastError = `C-STORE status ${status.toString(16).padStart(4, '0')}`;
+            tally.record(instance.sopInstanceUid, status);
+          }
+          await send({ part: { $case: 'progress', value: tally.counts() } });
+        }
+      } finally {
+        stopTicker();
+      }
+      if (controller.signal.aborted) throw RpcError.of('cancelled', 'Retrieve.Get cancelled by the caller');
+      await finish(tally.final(inbox.cancelled, lastError));
+    } catch (error) {
+      if (controller.signal.aborted) {
+        logger.info('C-GET cancelled', { level });
+        throw RpcError.of('cancelled', 'Retrieve.Get cancelled by the caller', error);
+      }
+      const final = finalOfError(error);
+      if (final === undefined) {
+        logger.error('C-GET failed', {
+          level,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      }
+      await finish(final);
+    } finally {
+      call.off('cancelled', onCancelled);
+    }
+  };
+}

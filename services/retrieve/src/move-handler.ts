@@ -1,0 +1,160 @@
+/**
+ * `dicomesh.v1.Retrieve/Move`: resolves the identifier to instances, looks the destination up (A801 when
+ * unknown), opens an association to it and sends one C-STORE sub-operation per instance, streaming the
+ * counts after each and at least every second. A destination that is down, refuses, or dies on the way
+ * fails the sub-operations left (with the failed list), never hangs. A cancelled call (C-CANCEL) stops
+ * after the object in flight.
+ */
+import {
+  type MoveRequest,
+  type MoveResponse,
+  type RetrieveFinal,
+  RpcError,
+  type ServerWritableStream,
+} from '@dicomesh/rpc';
+import { DimseCommand, endDimseSpan, type Logger, startDimseSpan } from '@dicomesh/telemetry';
+import { context, SpanKind, type Tracer, trace } from '@opentelemetry/api';
+import { DestinationAssociation } from './destination-association.js';
+import { RetrieveFailedError } from './errors.js';
+import { startTicker, writeMessage } from './progress-stream.js';
+import { resolveInstances } from './resolve-instances.js';
+import { modelOf, parseRetrieveKeys } from './retrieve-keys.js';
+import type { RetrieveServiceOptions } from './retrieve-options.js';
+import { finalOfError, RetrieveCommand, recordOutcome } from './retrieve-outcome.js';
+import { RetrieveStatus } from './retrieve-status.js';
+import { SubOperationTally } from './sub-operation-tally.js';
+
+export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, logger: Logger) {
+  return async function move(request: MoveRequest, call: ServerWritableStream<MoveRequest, MoveResponse>) {
+    const controller = new AbortController();
+    const onCancel = () => controller.abort();
+    call.on('cancelled', onCancel);
+    if (call.cancelled) controller.abort();
+    const span = trace.getActiveSpan();
+    const query = request.query;
+    const destinationTitle = request.moveDestination.trim();
+    span?.setAttribute('dicom.move_destination', destinationTitle);
+    let level = query?.queryRetrieveLevel || 'unknown';
+    const send = (message: MoveResponse) => writeMessage(call, message, controller.signal);
+    const finish = async (final: RetrieveFinal) => {
+      recordOutcome(
+        {
+          command: RetrieveCommand.Move,
+          context: query?.context,
+          level,
+          moveDestination: destinationTitle,
+          final,
+        },
+        span,
+        logger,
+        options.publisher,
+      );
+      await send({ part: { $case: 'final', value: final } });
+    };
+    try {
+      if (query === undefined) throw new RetrieveFailedError(RetrieveStatus.UnableToProcess, 'no query');
+      const keys = parseRetrieveKeys(
+        query.identifier,
+        query.transferSyntaxUid,
+        modelOf(query.sopClassUid, query.informationModel),
+      );
+      level = keys.level;
+      span?.setAttribute('dicom.query_level', level);
+      const destination = options.destinations.lookup(destinationTitle);
+      if (destination === undefined) {
+        throw new RetrieveFailedError(
+          RetrieveStatus.MoveDestinationUnknown,
+          `move destination ${destinationTitle} unknown`,
+        );
+      }
+      const instances = await resolveInstances(options.sql, keys);
+      const tally = new SubOperationTally(instances.length);
+      if (instances.length === 0) {
+        await finish(tally.final(false));
+        return;
+      }
+      const callingAeTitle = options.aeTitle ?? query.context?.calledAeTitle ?? 'DICOMESH';
+      let association: DestinationAssociation;
+      try {
+        association = await DestinationAssociation.open({
+          destination: { aeTitle: destinationTitle, host: destination.host, port: destination.port },
+          callingAeTitle,
+          instances,
+          blobStore: options.blobStore,
+          timeoutMs: options.subOperationTimeoutMs,
+        });
+      } catch (error) {
+        const why = (error as Error).message;
+        logger.warn('C-MOVE destination not reachable', { destination: destinationTitle, error: why });
+        for (const instance of instances)
+          tally.record(instance.sopInstanceUid, RetrieveStatus.SubOperationNotSent);
+        await finish(tally.final(false, `destination ${destinationTitle}: ${why}`));
+        return;
+      }
+      const stopTicker = startTicker(() => {
+        void send({ part: { $case: 'progress', value: tally.counts() } });
+      });
+      let lastError = '';
+      try {
+        const moveOriginator = {
+          aeTitle: query.context?.callingAeTitle ?? '',
+          messageId: query.context?.messageId ?? 0,
+        };
+        for (const instance of instances) {
+          if (controller.signal.aborted) break;
+          const syntax = association.syntaxFor(instance);
+          let status: number = RetrieveStatus.SubOperationNotSent;
+          if (syntax === undefined) {
+            lastError = `no accepted context for ${instance.sopClassUid}`;
+          } else {
+            const storeSpan = startDimseSpan(
+              tracer,
+              {
+                command: DimseCommand.CStore,
+                associationId: association.associationId,
+                callingAe: callingAeTitle,
+                calledAe: destinationTitle,
+                messageId: moveOriginator.messageId,
+                sopClassUid: instance.sopClassUid,
+                transferSyntaxUid: syntax,
+              },
+              { kind: SpanKind.CLIENT },
+            );
+            try {
+              status = await context.with(trace.setSpan(context.active(), storeSpan), () =>
+                association.store(instance, syntax, moveOriginator),
+              );
+            } catch (error) {
+              lastError = (error as Error).message;
+              logger.warn('C-MOVE sub-operation failed', { destination: destinationTitle, error: lastError });
+            }
+            endDimseSpan(storeSpan, status);
+          }
+          tally.record(instance.sopInstanceUid, status);
+          await send({ part: { $case: 'progress', value: tally.counts() } });
+        }
+      } finally {
+        stopTicker();
+        await association.close();
+      }
+      if (controller.signal.aborted) throw RpcError.of('cancelled', 'Retrieve.Move cancelled by the caller');
+      await finish(tally.final(false, lastError));
+    } catch (error) {
+      if (controller.signal.aborted) {
+        logger.info('C-MOVE cancelled', { level, destination: destinationTitle });
+        throw RpcError.of('cancelled', 'Retrieve.Move cancelled by the caller', error);
+      }
+      const final = finalOfError(error);
+      if (final === undefined) {
+        logger.error('C-MOVE failed', {
+          level,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      }
+      await finish(final);
+    } finally {
+      call.off('cancelled', onCancel);
+    }
+  };
+}

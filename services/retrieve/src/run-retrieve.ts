@@ -1,0 +1,89 @@
+/**
+ * The retrieve service as its own process: config (failing fast on every bad variable), telemetry first,
+ * the AE file, the index (PostgreSQL, or PGlite under the data directory) and the blob store, NATS for
+ * retrieve.completed events, then the gRPC server with health; on SIGTERM: NOT_SERVING, drain, exit.
+ */
+import { join } from 'node:path';
+import {
+  createFsBlobStore,
+  createPgClient,
+  createPgliteClient,
+  migrate,
+  type SqlClient,
+} from '@dicomesh/archive';
+import { loadAeFile, readConfigOrExit, readRetrieveConfig, StaticAeRegistry } from '@dicomesh/config';
+import { type EventPublisher, ReconnectingPublisher } from '@dicomesh/events';
+import {
+  configureLogging,
+  createLogger,
+  type Logger,
+  onShutdownSignal,
+  serveMetrics,
+  startTelemetry,
+} from '@dicomesh/telemetry';
+import { startRetrieveServer } from './server.js';
+
+/** Where storage keeps its blobs and its embedded index under the data directory. */
+export const BLOBS_DIRECTORY = 'blobs';
+export const EMBEDDED_INDEX_DIRECTORY = 'index';
+
+/** Opens the index and brings its schema up to date (so the service may start before storage). */
+export async function openRetrieveIndex(
+  dataDir: string,
+  databaseUrl: string | undefined,
+  logger: Logger,
+): Promise<SqlClient> {
+  const sql =
+    databaseUrl === undefined
+      ? await createPgliteClient(join(dataDir, EMBEDDED_INDEX_DIRECTORY))
+      : createPgClient(databaseUrl, {
+          onIdleError: (error) => logger.warn('index connection lost', { error: error.message }),
+        });
+  const applied = await migrate(sql);
+  if (applied.length > 0) logger.info('index migrated', { versions: applied });
+  return sql;
+}
+
+export async function runRetrieve(): Promise<void> {
+  const config = readConfigOrExit(readRetrieveConfig, (error) =>
+    createLogger('retrieve').error(error.message, { issues: error.issues }),
+  );
+  configureLogging({ level: config.logLevel, debugModules: config.debugModules });
+  const telemetry = startTelemetry({ serviceName: 'dicomesh-retrieve', exporter: config.tracesExporter });
+  const logger = createLogger('retrieve');
+
+  const destinations =
+    config.aeFile === undefined ? new StaticAeRegistry([]) : await loadAeFile(config.aeFile);
+  if (config.aeFile === undefined)
+    logger.warn('no DICOMESH_AE_FILE: every C-MOVE destination is unknown (A801)');
+  const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
+  const sql = await openRetrieveIndex(config.dataDir, config.databaseUrl, logger);
+  const blobStore = await createFsBlobStore(join(config.dataDir, BLOBS_DIRECTORY));
+  let publisher: EventPublisher | undefined;
+  if (config.natsUrl !== undefined) {
+    const reconnecting = new ReconnectingPublisher(config.natsUrl, { name: 'dicomesh-retrieve', logger });
+    await reconnecting.firstAttempt;
+    publisher = reconnecting;
+  }
+  const server = await startRetrieveServer({
+    host: config.grpcHost,
+    port: config.grpcPort,
+    sql,
+    blobStore,
+    destinations,
+    aeTitle: config.aeTitle,
+    subOperationTimeoutMs: config.subOperationTimeoutMs,
+    ...(publisher === undefined ? {} : { publisher }),
+    tracer: telemetry.tracer('@dicomesh/retrieve'),
+    logger,
+    shutdownGraceMs: config.shutdownGraceMs,
+  });
+
+  onShutdownSignal(logger, async () => {
+    await server.close();
+    await sql.close();
+    await publisher?.close();
+    await metrics?.close();
+    await telemetry.shutdown();
+  });
+}
