@@ -3,7 +3,7 @@
  * and the metrics of its life.
  */
 import type { Association } from '@dicomesh/dicom-ul';
-import { createDimseScp } from '@dicomesh/dimse';
+import { createDimseScp, type DimseHandlers } from '@dicomesh/dimse';
 import type { AssociationEvent, AssociationEvents } from '@dicomesh/events';
 import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
@@ -11,6 +11,9 @@ import type { Backends } from './backends.js';
 import { echoHandler } from './echo-handler.js';
 import { findHandler } from './find-handler.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
+import { getHandler } from './get-handler.js';
+import { moveHandler } from './move-handler.js';
+import { guardHandlers, type PermissionCheck } from './permission-guard.js';
 import { storeHandler } from './store-handler.js';
 
 export interface SessionDeps {
@@ -20,6 +23,8 @@ export interface SessionDeps {
   readonly logger: Logger;
   /** `dicomesh.v1.association.*` events (best effort: never delay or fail the association). */
   readonly events?: AssociationEvents;
+  /** What the calling AE may do; store, find, move and get it may not are refused 0x0124 (undefined: all). */
+  readonly permissions?: PermissionCheck;
 }
 
 const ABORT_REASONS: ReadonlySet<string> = new Set([
@@ -28,6 +33,8 @@ const ABORT_REASONS: ReadonlySet<string> = new Set([
   'artim-expired',
   'protocol-error',
 ]);
+
+const allowAll: PermissionCheck = () => true;
 
 export function startAssociationSession(association: Association, deps: SessionDeps): void {
   const { callingAeTitle, calledAeTitle } = association.negotiated;
@@ -46,12 +53,16 @@ export function startAssociationSession(association: Association, deps: SessionD
     metrics: deps.metrics,
     associationLink: { context: span.spanContext() },
   };
+  const guard = (handlers: DimseHandlers) =>
+    guardHandlers(handlers, callingAeTitle, deps.permissions ?? allowAll);
   createDimseScp(association, {
-    handlers: {
+    handlers: guard({
       cEcho: echoHandler(deps.backends, scopeDeps),
       cStore: storeHandler(deps.backends, scopeDeps),
       cFind: findHandler(deps.backends, scopeDeps),
-    },
+      cMove: moveHandler(deps.backends, scopeDeps),
+      cGet: getHandler(deps.backends, scopeDeps),
+    }),
     // Under its own module name, so DICOMESH_DEBUG=dimse switches its debug lines on.
     logger: createLogger('dimse', { associationId: association.id }),
   });

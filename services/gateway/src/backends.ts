@@ -1,10 +1,11 @@
 /** The gRPC backends the gateway forwards DIMSE requests to, and the deadline of each call. */
-import { createClient, QueryClient, StorageClient, VerificationClient } from '@dicomesh/rpc';
+import { createClient, QueryClient, RetrieveClient, StorageClient, VerificationClient } from '@dicomesh/rpc';
 
 export interface Backends {
   readonly verification: VerificationClient;
   readonly storage: StorageClient;
   readonly query: QueryClient;
+  readonly retrieve: RetrieveClient;
   /** Deadline of one backend call serving one DIMSE request; for a C-STORE, the longest wait without progress. */
   readonly deadlineMs: number;
   close(): void;
@@ -16,11 +17,15 @@ export interface BackendTargets {
   readonly storageUrl: string;
   /** The query service; default `DEFAULT_QUERY_URL` (its default port on this host). */
   readonly queryUrl?: string;
+  /** The retrieve service; default `DEFAULT_RETRIEVE_URL`. */
+  readonly retrieveUrl?: string;
   readonly deadlineMs: number;
 }
 
 /** The query service's default gRPC port on loopback (its DICOMESH_GRPC_PORT default). */
 export const DEFAULT_QUERY_URL = '127.0.0.1:50053';
+/** The retrieve service's default gRPC port on loopback (its DICOMESH_GRPC_PORT default). */
+export const DEFAULT_RETRIEVE_URL = '127.0.0.1:50054';
 
 export function connectBackends(targets: BackendTargets): Backends {
   const verification = createClient(VerificationClient, targets.verificationUrl, {
@@ -31,15 +36,21 @@ export function connectBackends(targets: BackendTargets): Backends {
   // No deadline for a find stream either: a C-FIND with thousands of matches lasts as long as the SCU
   // reads them; C-CANCEL and the association's end cancel it.
   const query = createClient(QueryClient, targets.queryUrl ?? DEFAULT_QUERY_URL, { defaultDeadlineMs: 0 });
+  // A move or get lasts as long as its sub-operations: C-CANCEL and the association's end cancel it.
+  const retrieve = createClient(RetrieveClient, targets.retrieveUrl ?? DEFAULT_RETRIEVE_URL, {
+    defaultDeadlineMs: 0,
+  });
   return {
     verification,
     storage,
     query,
+    retrieve,
     deadlineMs: targets.deadlineMs,
     close: () => {
       verification.close();
       storage.close();
       query.close();
+      retrieve.close();
     },
   };
 }

@@ -27,6 +27,14 @@ const FIND_SOP_CLASSES: ReadonlySet<string> = new Set([
   QueryRetrieveSopClass.StudyRootFind,
 ]);
 
+/** C-MOVE and C-GET information models the retrieve service serves (PS3.4 C.6.1, C.6.2): identifiers are small. */
+const RETRIEVE_SOP_CLASSES: ReadonlySet<string> = new Set([
+  QueryRetrieveSopClass.PatientRootMove,
+  QueryRetrieveSopClass.PatientRootGet,
+  QueryRetrieveSopClass.StudyRootMove,
+  QueryRetrieveSopClass.StudyRootGet,
+]);
+
 export interface PresentationPolicyOptions {
   /** Accept abstract syntaxes we do not know as storage (private SOP classes). */
   readonly acceptUnknownSopClasses: boolean;
@@ -42,6 +50,7 @@ export function presentationPolicy(options: PresentationPolicyOptions) {
   return (abstractSyntax: string): readonly string[] | undefined => {
     if (abstractSyntax === VerificationSopClass) return UNCOMPRESSED_TRANSFER_SYNTAXES;
     if (FIND_SOP_CLASSES.has(abstractSyntax)) return UNCOMPRESSED_TRANSFER_SYNTAXES;
+    if (RETRIEVE_SOP_CLASSES.has(abstractSyntax)) return UNCOMPRESSED_TRANSFER_SYNTAXES;
     if (isStorageSopClass(abstractSyntax)) return STORABLE_TRANSFER_SYNTAXES;
     if (options.acceptUnknownSopClasses && isValidUid(abstractSyntax) && !NON_STORAGE.has(abstractSyntax)) {
       return STORABLE_TRANSFER_SYNTAXES;

@@ -2,29 +2,43 @@
  * The gateway as its own process: config (failing fast on every bad variable), telemetry first, the
  * DICOM listener and its health, and on SIGTERM: NOT_SERVING, drain, exit.
  */
-import { readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
+import { CONFIG_EXIT_CODE, type GatewayConfig, readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
 import { associationEventPublisher, ReconnectingPublisher } from '@dicomesh/events';
+import { AeRegistryConfigError, type AeRegistrySettings, openAeRegistry } from '@dicomesh/k8s-registry';
 import {
   configureLogging,
   createLogger,
+  type Logger,
   onShutdownSignal,
   serveMetrics,
   startTelemetry,
 } from '@dicomesh/telemetry';
+import { gatewayAeRegistrySettings } from './ae-registry-settings.js';
 import { connectBackends } from './backends.js';
+import { callingAePolicy } from './calling-ae-policy.js';
 import { startGateway } from './gateway.js';
 import { startHealthServer } from './health-server.js';
-
-/** How long open associations may go on after SIGTERM (the chart's terminationGracePeriodSeconds is longer). */
-const DRAIN_GRACE_MS = 25_000;
 
 export async function runGateway(): Promise<void> {
   const config = readConfigOrExit(readGatewayConfig, (error) =>
     createLogger('gateway').error(error.message, { issues: error.issues }),
   );
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
-  const telemetry = startTelemetry({ serviceName: 'dicomesh-gateway', exporter: config.tracesExporter });
+  const telemetry = startTelemetry({
+    serviceName: 'dicomesh-gateway',
+    exporter: config.tracesExporter,
+    otelServiceName: config.otelServiceName,
+    otelResourceAttributes: config.otelResourceAttributes,
+  });
   const logger = createLogger('gateway');
+  const aeSettings = aeRegistrySettingsOrExit(config, logger);
+  const registry = await openAeRegistry(aeSettings, { logger: createLogger('k8s-registry') });
+  const callingAes = callingAePolicy({
+    registry,
+    unlisted: aeSettings.unlisted,
+    allowedCallingAeTitles: config.allowedCallingAeTitles,
+    logger,
+  });
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const health = await startHealthServer(config.dicomHost, config.grpcPort);
@@ -37,7 +51,8 @@ export async function runGateway(): Promise<void> {
     aeTitle: config.aeTitle,
     host: config.dicomHost,
     port: config.dicomPort,
-    ...(config.allowedCallingAeTitles ? { allowedCallingAeTitles: config.allowedCallingAeTitles } : {}),
+    allowedCallingAeTitles: callingAes.allowedCallingAeTitles,
+    permissions: callingAes.allows,
     maxPduLength: config.maxPduLength,
     artimTimeoutMs: config.artimTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
@@ -47,21 +62,48 @@ export async function runGateway(): Promise<void> {
       verificationUrl: config.verificationUrl,
       storageUrl: config.storageUrl,
       queryUrl: config.queryUrl,
+      retrieveUrl: config.retrieveUrl,
       deadlineMs: config.dimseTimeoutMs,
     }),
     tracer: telemetry.tracer('@dicomesh/gateway'),
     logger,
     ...(publisher === undefined ? {} : { events: associationEventPublisher(publisher, { logger }) }),
+    ...(config.tlsPort === undefined ? {} : { tls: tlsOptions(config, config.tlsPort) }),
   });
   health.setServing(true);
 
   onShutdownSignal(logger, async () => {
     health.setServing(false);
-    await gateway.drain(DRAIN_GRACE_MS);
+    await gateway.drain(config.shutdownGraceMs);
     await gateway.close();
+    callingAes.close();
+    await registry.close();
     await publisher?.close();
     await health.close();
     await metrics?.close();
     await telemetry.shutdown();
   });
+}
+
+/** The registry settings, or exit 2 naming the variable (as for any other configuration error). */
+function aeRegistrySettingsOrExit(config: GatewayConfig, logger: Logger): AeRegistrySettings {
+  try {
+    return gatewayAeRegistrySettings(config);
+  } catch (error) {
+    if (!(error instanceof AeRegistryConfigError)) throw error;
+    logger.error(error.message, { issues: [{ env: error.env, problem: error.message }] });
+    process.exit(CONFIG_EXIT_CODE);
+  }
+}
+
+/** readGatewayConfig checked that a TLS port comes with its certificate and key. */
+function tlsOptions(config: GatewayConfig, port: number) {
+  return {
+    host: config.dicomHost,
+    port,
+    certFile: config.tlsCertFile ?? '',
+    keyFile: config.tlsKeyFile ?? '',
+    caFile: config.tlsCaFile,
+    requireClientCert: config.tlsRequireClientCert,
+  };
 }
