@@ -5,10 +5,13 @@
 import { createPgClient, type SqlClient } from '@dicomesh/archive';
 import {
   DuplicatePolicy,
+  loadAeFile,
   readConfigOrExit,
   readGatewayConfig,
   readQueryConfig,
+  readRetrieveConfig,
   readStorageConfig,
+  StaticAeRegistry,
 } from '@dicomesh/config';
 import {
   associationEventPublisher,
@@ -18,6 +21,7 @@ import {
 } from '@dicomesh/events';
 import { connectBackends, startGateway, startHealthServer } from '@dicomesh/gateway';
 import { startQueryServer } from '@dicomesh/query';
+import { startRetrieveServer } from '@dicomesh/retrieve';
 import { openStorageRuntime, type StorageRuntime, startStorageServer } from '@dicomesh/storage';
 import {
   configureLogging,
@@ -46,6 +50,7 @@ export async function runAllInOne(): Promise<void> {
   const config = readConfigOrExit(readGatewayConfig, reportInvalid);
   const storageConfig = readConfigOrExit(readStorageConfig, reportInvalid);
   const queryConfig = readConfigOrExit(readQueryConfig, reportInvalid);
+  const retrieveConfig = readConfigOrExit(readRetrieveConfig, reportInvalid);
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
   const telemetry = startTelemetry({ serviceName: 'dicomesh', exporter: config.tracesExporter });
   const logger = createLogger('dicomesh');
@@ -91,6 +96,25 @@ export async function runAllInOne(): Promise<void> {
           tracer: telemetry.tracer('@dicomesh/query'),
           logger: createLogger('query'),
         });
+  // Retrieve reads the same index connection as query, and the storage runtime's blob store.
+  const retrieve =
+    querySql === undefined
+      ? undefined
+      : await startRetrieveServer({
+          host: LOOPBACK,
+          port: 0,
+          sql: querySql,
+          blobStore: storageRuntime.blobStore,
+          destinations:
+            retrieveConfig.aeFile === undefined
+              ? new StaticAeRegistry([])
+              : await loadAeFile(retrieveConfig.aeFile),
+          aeTitle: config.aeTitle,
+          subOperationTimeoutMs: retrieveConfig.subOperationTimeoutMs,
+          publisher: bus,
+          tracer: telemetry.tracer('@dicomesh/retrieve'),
+          logger: createLogger('retrieve'),
+        });
   const gatewayPublisher: EventPublisher =
     config.natsUrl === undefined
       ? bus
@@ -110,6 +134,7 @@ export async function runAllInOne(): Promise<void> {
       verificationUrl: `${LOOPBACK}:${verification.port}`,
       storageUrl: `${LOOPBACK}:${storage.port}`,
       ...(query === undefined ? {} : { queryUrl: `${LOOPBACK}:${query.port}` }),
+      ...(retrieve === undefined ? {} : { retrieveUrl: `${LOOPBACK}:${retrieve.port}` }),
       deadlineMs: config.dimseTimeoutMs,
     }),
     tracer: telemetry.tracer('@dicomesh/gateway'),
@@ -126,6 +151,7 @@ export async function runAllInOne(): Promise<void> {
     await verification.close();
     await storage.close();
     await query?.close();
+    await retrieve?.close();
     if (storageConfig.databaseUrl !== undefined) await querySql?.close();
     await storageRuntime.close();
     if (gatewayPublisher !== bus) await gatewayPublisher.close();

@@ -41,6 +41,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     async () => (await import('@dicomesh/storage')).runStorage,
   ),
   query: service('the query (C-FIND) service', async () => (await import('@dicomesh/query')).runQuery),
+  retrieve: service(
+    'the retrieve (C-MOVE, C-GET) service',
+    async () => (await import('@dicomesh/retrieve')).runRetrieve,
+  ),
   echo: tool(
     'C-ECHO: [-aet AE] [-aec AE] HOST PORT',
     async () => (await import('./scu/echo-tool.js')).echoTool,
