@@ -17,6 +17,7 @@ import type { Backends } from './backends.js';
 import { type GatewayMetrics, gatewayMetrics } from './gateway-metrics.js';
 import type { PermissionCheck } from './permission-guard.js';
 import { presentationPolicy } from './presentation-policy.js';
+import { selectRole } from './role-selection.js';
 import { startTlsListener, type TlsListener, type TlsListenerOptions } from './tls-listener.js';
 
 export interface GatewayOptions {
@@ -78,6 +79,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.allowedCallingAeTitles ? { allowedCallingAeTitles: options.allowedCallingAeTitles } : {}),
     transferSyntaxesFor: presentationPolicy({ acceptUnknownSopClasses: options.acceptUnknownSopClasses }),
     transferSyntaxPreference: TransferSyntaxPreference.Requestor,
+    // C-GET: the SCP role for storage SOP classes, so sub-operations go back on the association.
+    selectRole,
     maxPduLength: options.maxPduLength,
     artimTimeoutMs: options.artimTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs,
