@@ -20,7 +20,7 @@ const POLL_MS = 50;
 /** USER_HZ of /proc/PID/stat times: 100 on Linux. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-export type ServiceName = 'verification' | 'storage' | 'query' | 'gateway';
+export type ServiceName = 'verification' | 'storage' | 'query' | 'retrieve' | 'gateway';
 
 export interface ServiceProcess {
   readonly name: ServiceName;
@@ -157,6 +157,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     verification: await freePort(),
     storage: await freePort(),
     query: await freePort(),
+    retrieve: await freePort(),
     gateway: await freePort(),
   };
   const common: Record<string, string> = {
@@ -182,6 +183,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       ...common,
       DICOMESH_GRPC_PORT: String(ports.query),
     }),
+    retrieve: serviceProcess('retrieve', ports.retrieve, log('retrieve'), {
+      ...common,
+      DICOMESH_GRPC_PORT: String(ports.retrieve),
+    }),
     gateway: serviceProcess('gateway', dicomPort, log('gateway'), {
       ...common,
       DICOMESH_DICOM_PORT: String(dicomPort),
@@ -190,11 +195,12 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       DICOMESH_VERIFICATION_URL: `127.0.0.1:${ports.verification}`,
       DICOMESH_STORAGE_URL: `127.0.0.1:${ports.storage}`,
       DICOMESH_QUERY_URL: `127.0.0.1:${ports.query}`,
+      DICOMESH_RETRIEVE_URL: `127.0.0.1:${ports.retrieve}`,
     }),
   };
   await Promise.all([services.verification.start(), services.storage.start()]);
   // Storage has migrated the index by the time it listens; query reads those tables.
-  await services.query.start();
+  await Promise.all([services.query.start(), services.retrieve.start()]);
   await services.gateway.start();
   return {
     dicomPort,
