@@ -32,15 +32,16 @@ export {
   QueryService as QueryServiceDefinition,
 } from './generated/dicomesh/v1/query.js';
 export {
-  GetCancel,
   GetHeader,
   GetInstance,
   GetInstanceEnd,
   GetRequest,
   GetResponse,
   GetSubOperationResult,
+  MoveHeader,
   MoveRequest,
   MoveResponse,
+  RetrieveCancel,
   RetrieveClient,
   RetrieveFinal,
   RetrieveQuery,

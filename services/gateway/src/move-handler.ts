@@ -1,11 +1,17 @@
 /**
- * C-MOVE: the request goes to the retrieve service (`Retrieve.Move`, server streaming), which opens its
- * own association to the destination; each count it streams becomes a Pending response, its final
- * message the final response. A C-CANCEL takes effect after the object in flight: the next count that
- * shows it finished is answered FE00, and the call is cancelled so no further object goes out.
+ * C-MOVE: the request goes to the retrieve service (`Retrieve.Move`), which opens its own association to
+ * the destination; each count it streams becomes a Pending response, its final message the final
+ * response. A C-CANCEL is passed on as a RetrieveCancel: the service ends the move after the object in
+ * flight and answers FE00 with the counts. The association's end cancels the call.
  */
 import type { CMoveHandler, RetrieveResult, SubOperationCounts } from '@dicomesh/dimse';
-import { Metadata, MoveRequest, type MoveResponse, type RetrieveClient, toRpcError } from '@dicomesh/rpc';
+import {
+  Metadata,
+  type MoveRequest,
+  type MoveResponse,
+  type RetrieveClient,
+  toRpcError,
+} from '@dicomesh/rpc';
 import { DimseCommand, endDimseSpan } from '@dicomesh/telemetry';
 import { context, trace } from '@opentelemetry/api';
 import type { SpanScopeDeps } from './dimse-span-scope.js';
@@ -13,7 +19,6 @@ import { backendFailure } from './dimse-status.js';
 import {
   CANCEL,
   countsOf,
-  finishedOf,
   resultOf,
   retrieveLevel,
   retrieveQuery,
@@ -31,16 +36,29 @@ export function moveHandler(backends: RetrieveBackend, deps: SpanScopeDeps): CMo
     const level = retrieveLevel(rq.identifier, rq.transferSyntaxUid);
     const span = startRetrieveSpan(deps, DimseCommand.CMove, rq, ctx, level, rq.moveDestination);
     const stopTimer = deps.metrics.dimseDuration.startTimer({ command: DimseCommand.CMove });
-    const request = MoveRequest.fromPartial({
-      query: retrieveQuery(rq, ctx, level),
-      moveDestination: rq.moveDestination,
-    });
     // Started with the DIMSE span active: the retrieve service's span is its child.
     const call = context.with(trace.setSpan(context.active(), span), () =>
-      backends.retrieve.move(request, new Metadata()),
+      backends.retrieve.move(new Metadata()),
     );
+    const send = (message: MoveRequest) => {
+      if (!call.writableEnded && !call.destroyed) call.write(message);
+    };
+    send({
+      part: {
+        $case: 'header',
+        value: { query: retrieveQuery(rq, ctx, level), moveDestination: rq.moveDestination },
+      },
+    });
+    // C-CANCEL: the service stops after the object in flight; the association's end: stop at once.
+    const onAbort = () => {
+      if (ctx.association.ended) call.cancel();
+      else send({ part: { $case: 'cancel', value: {} } });
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const onEnd = () => call.cancel();
+    ctx.association.once('end', onEnd);
+
     let counts: SubOperationCounts = { remaining: 0, completed: 0, failed: 0, warning: 0 };
-    let finishedAtCancel: number | undefined;
     let result: RetrieveResult | undefined;
     try {
       for await (const message of call as AsyncIterable<MoveResponse>) {
@@ -50,21 +68,13 @@ export function moveHandler(backends: RetrieveBackend, deps: SpanScopeDeps): CMo
           break;
         }
         if (part?.$case !== 'progress') continue;
-        const before = finishedOf(counts);
         counts = countsOf(part.value);
-        if (ctx.signal.aborted) {
-          // C-CANCEL: answer once the object that was in flight has finished.
-          finishedAtCancel ??= before;
-          if (finishedOf(counts) > finishedAtCancel || counts.remaining === 0) break;
-          continue;
-        }
-        yield counts;
+        // After a C-CANCEL the dispatcher would end at the next Pending: wait for the service's FE00.
+        if (!ctx.signal.aborted) yield counts;
       }
-      if (ctx.signal.aborted && result === undefined) result = { status: CANCEL, counts };
-      result ??= {
-        status: UNABLE_TO_PERFORM_SUBOPERATIONS,
-        errorComment: 'retrieve service sent no final status',
-      };
+      result ??= ctx.signal.aborted
+        ? { status: CANCEL, counts }
+        : { status: UNABLE_TO_PERFORM_SUBOPERATIONS, errorComment: 'retrieve service sent no final status' };
     } catch (error) {
       if (ctx.signal.aborted) {
         result = { status: CANCEL, counts };
@@ -77,7 +87,10 @@ export function moveHandler(backends: RetrieveBackend, deps: SpanScopeDeps): CMo
         };
       }
     } finally {
-      call.cancel();
+      ctx.signal.removeEventListener('abort', onAbort);
+      ctx.association.off('end', onEnd);
+      if (!call.writableEnded) call.end();
+      if (result === undefined) call.cancel();
       stopTimer();
       const status = result?.status ?? CANCEL;
       deps.metrics.dimseRequests.inc({

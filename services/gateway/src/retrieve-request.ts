@@ -77,10 +77,6 @@ export function countsOf(counts: RetrieveCounts | undefined): SubOperationCounts
   };
 }
 
-export function finishedOf(counts: SubOperationCounts): number {
-  return counts.completed + counts.failed + counts.warning;
-}
-
 export function resultOf(final: RetrieveFinal): RetrieveResult {
   return {
     status: final.status,

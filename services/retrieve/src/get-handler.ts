@@ -3,9 +3,10 @@
  * (header, data set chunks straight from the blob store, end), which sends it as a C-STORE sub-operation
  * on the requestor's association and answers with its status. An instance whose SOP class and syntax no
  * storage context of the requestor can carry fails without being sent. Counts go out after each
- * sub-operation and at least every second; a GetCancel ends the get after the object in flight (FE00).
+ * sub-operation and at least every second; a RetrieveCancel ends the get after the object in flight (FE00).
  */
 import {
+  type GetHeader,
   type GetRequest,
   type GetResponse,
   type RetrieveFinal,
@@ -14,9 +15,9 @@ import {
 } from '@dicomesh/rpc';
 import type { Logger } from '@dicomesh/telemetry';
 import { trace } from '@opentelemetry/api';
+import { CallInbox, type InboxMessage } from './call-inbox.js';
 import { dataSetSource } from './data-set-source.js';
 import { RetrieveFailedError } from './errors.js';
-import { GetInbox } from './get-inbox.js';
 import { startTicker, writeMessage } from './progress-stream.js';
 import { resolveInstances } from './resolve-instances.js';
 import { modelOf, parseRetrieveKeys } from './retrieve-keys.js';
@@ -26,12 +27,20 @@ import { RetrieveStatus } from './retrieve-status.js';
 import { SubOperationTally } from './sub-operation-tally.js';
 import { chooseSyntax } from './syntax-choice.js';
 
+function classifyGet(message: GetRequest): InboxMessage<GetHeader> | undefined {
+  const part = message.part;
+  if (part?.$case === 'header') return { kind: 'header', header: part.value };
+  if (part?.$case === 'result') return { kind: 'result', status: part.value.status };
+  if (part?.$case === 'cancel') return { kind: 'cancel' };
+  return undefined;
+}
+
 export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
   return async function get(call: ServerDuplexStream<GetRequest, GetResponse>) {
     const controller = new AbortController();
     const onCancelled = () => controller.abort();
     call.on('cancelled', onCancelled);
-    const inbox = new GetInbox(call, () => undefined);
+    const inbox = new CallInbox<GetRequest, GetHeader>(call, classifyGet);
     const span = trace.getActiveSpan();
     const send = (message: GetResponse) => writeMessage(call, message, controller.signal);
     const header = await inbox.header;

@@ -2,18 +2,20 @@
  * `dicomesh.v1.Retrieve/Move`: resolves the identifier to instances, looks the destination up (A801 when
  * unknown), opens an association to it and sends one C-STORE sub-operation per instance, streaming the
  * counts after each and at least every second. A destination that is down, refuses, or dies on the way
- * fails the sub-operations left (with the failed list), never hangs. A cancelled call (C-CANCEL) stops
- * after the object in flight.
+ * fails the sub-operations left (with the failed list), never hangs. A RetrieveCancel (C-CANCEL) ends
+ * the move after the object in flight with FE00 and the counts; a cancelled call just stops there.
  */
 import {
+  type MoveHeader,
   type MoveRequest,
   type MoveResponse,
   type RetrieveFinal,
   RpcError,
-  type ServerWritableStream,
+  type ServerDuplexStream,
 } from '@dicomesh/rpc';
 import { DimseCommand, endDimseSpan, type Logger, startDimseSpan } from '@dicomesh/telemetry';
 import { context, SpanKind, type Tracer, trace } from '@opentelemetry/api';
+import { CallInbox, type InboxMessage } from './call-inbox.js';
 import { DestinationAssociation } from './destination-association.js';
 import { RetrieveFailedError } from './errors.js';
 import { startTicker, writeMessage } from './progress-stream.js';
@@ -24,13 +26,23 @@ import { finalOfError, RetrieveCommand, recordOutcome } from './retrieve-outcome
 import { RetrieveStatus } from './retrieve-status.js';
 import { SubOperationTally } from './sub-operation-tally.js';
 
+function classifyMove(message: MoveRequest): InboxMessage<MoveHeader> | undefined {
+  const part = message.part;
+  if (part?.$case === 'header') return { kind: 'header', header: part.value };
+  if (part?.$case === 'cancel') return { kind: 'cancel' };
+  return undefined;
+}
+
 export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, logger: Logger) {
-  return async function move(request: MoveRequest, call: ServerWritableStream<MoveRequest, MoveResponse>) {
+  return async function move(call: ServerDuplexStream<MoveRequest, MoveResponse>) {
     const controller = new AbortController();
     const onCancel = () => controller.abort();
     call.on('cancelled', onCancel);
     if (call.cancelled) controller.abort();
+    const inbox = new CallInbox<MoveRequest, MoveHeader>(call, classifyMove);
     const span = trace.getActiveSpan();
+    const request = await inbox.header;
+    if (request === undefined) throw RpcError.of('invalid', 'Retrieve.Move: no header');
     const query = request.query;
     const destinationTitle = request.moveDestination.trim();
     span?.setAttribute('dicom.move_destination', destinationTitle);
@@ -101,7 +113,7 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
           messageId: query.context?.messageId ?? 0,
         };
         for (const instance of instances) {
-          if (controller.signal.aborted) break;
+          if (inbox.cancelled || controller.signal.aborted) break;
           const syntax = association.syntaxFor(instance);
           let status: number = RetrieveStatus.SubOperationNotSent;
           if (syntax === undefined) {
@@ -138,7 +150,7 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
         await association.close();
       }
       if (controller.signal.aborted) throw RpcError.of('cancelled', 'Retrieve.Move cancelled by the caller');
-      await finish(tally.final(false, lastError));
+      await finish(tally.final(inbox.cancelled, lastError));
     } catch (error) {
       if (controller.signal.aborted) {
         logger.info('C-MOVE cancelled', { level, destination: destinationTitle });

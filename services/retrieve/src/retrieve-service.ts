@@ -1,10 +1,5 @@
 /** The `dicomesh.v1.Retrieve` service implementation: Move and Get, each in a traced server span. */
-import {
-  type RetrieveServer,
-  RetrieveServiceDefinition,
-  tracedBidiStream,
-  tracedServerStream,
-} from '@dicomesh/rpc';
+import { type RetrieveServer, RetrieveServiceDefinition, tracedBidiStream } from '@dicomesh/rpc';
 import { createLogger } from '@dicomesh/telemetry';
 import { trace } from '@opentelemetry/api';
 import { getHandler } from './get-handler.js';
@@ -18,7 +13,7 @@ export function createRetrieveService(options: RetrieveServiceOptions): Retrieve
   const logger = options.logger ?? createLogger('retrieve');
   const tracer = options.tracer ?? trace.getTracer('@dicomesh/retrieve');
   return {
-    move: tracedServerStream(MOVE_METHOD, moveHandler(options, tracer, logger), { tracer }),
+    move: tracedBidiStream(MOVE_METHOD, moveHandler(options, tracer, logger), { tracer }),
     get: tracedBidiStream(GET_METHOD, getHandler(options, logger), { tracer }),
   };
 }

@@ -12,9 +12,7 @@ import {
   Client,
   type ClientDuplexStream,
   type ClientOptions,
-  type ClientReadableStream,
   type handleBidiStreamingCall,
-  type handleServerStreamingCall,
   makeGenericClientConstructor,
   type Metadata,
   type UntypedServiceImplementation,
@@ -46,12 +44,25 @@ export interface RetrieveQuery {
   priority: number;
 }
 
-export interface MoveRequest {
+export interface MoveHeader {
   query?:
     | RetrieveQuery
     | undefined;
   /** Move Destination (0000,0600): the AE title the instances go to. */
   moveDestination: string;
+}
+
+/** C-CANCEL-RQ for the C-MOVE or C-GET under way. */
+export interface RetrieveCancel {
+}
+
+export interface MoveRequest {
+  part?:
+    | //
+    /** First message of the call, exactly once. */
+    { $case: "header"; value: MoveHeader }
+    | { $case: "cancel"; value: RetrieveCancel }
+    | undefined;
 }
 
 /** Number of Remaining/Completed/Failed/Warning Sub-operations (0000,1020..1023). */
@@ -107,17 +118,13 @@ export interface GetSubOperationResult {
   status: number;
 }
 
-/** C-CANCEL-RQ for the C-GET under way. */
-export interface GetCancel {
-}
-
 export interface GetRequest {
   part?:
     | //
     /** First message of the call, exactly once. */
     { $case: "header"; value: GetHeader }
     | { $case: "result"; value: GetSubOperationResult }
-    | { $case: "cancel"; value: GetCancel }
+    | { $case: "cancel"; value: RetrieveCancel }
     | undefined;
 }
 
@@ -284,12 +291,12 @@ export const RetrieveQuery: MessageFns<RetrieveQuery> = {
   },
 };
 
-function createBaseMoveRequest(): MoveRequest {
+function createBaseMoveHeader(): MoveHeader {
   return { query: undefined, moveDestination: "" };
 }
 
-export const MoveRequest: MessageFns<MoveRequest> = {
-  encode(message: MoveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const MoveHeader: MessageFns<MoveHeader> = {
+  encode(message: MoveHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.query !== undefined) {
       RetrieveQuery.encode(message.query, writer.uint32(10).fork()).join();
     }
@@ -299,7 +306,7 @@ export const MoveRequest: MessageFns<MoveRequest> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): MoveRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): MoveHeader {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -308,7 +315,7 @@ export const MoveRequest: MessageFns<MoveRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseMoveRequest();
+      const message = createBaseMoveHeader();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -340,15 +347,139 @@ export const MoveRequest: MessageFns<MoveRequest> = {
     }
   },
 
+  create<I extends Exact<DeepPartial<MoveHeader>, I>>(base?: I): MoveHeader {
+    return MoveHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MoveHeader>, I>>(object: I): MoveHeader {
+    const message = createBaseMoveHeader();
+    message.query = (object.query !== undefined && object.query !== null)
+      ? RetrieveQuery.fromPartial(object.query)
+      : undefined;
+    message.moveDestination = object.moveDestination ?? "";
+    return message;
+  },
+};
+
+function createBaseRetrieveCancel(): RetrieveCancel {
+  return {};
+}
+
+export const RetrieveCancel: MessageFns<RetrieveCancel> = {
+  encode(_: RetrieveCancel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RetrieveCancel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRetrieveCancel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<RetrieveCancel>, I>>(base?: I): RetrieveCancel {
+    return RetrieveCancel.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RetrieveCancel>, I>>(_: I): RetrieveCancel {
+    const message = createBaseRetrieveCancel();
+    return message;
+  },
+};
+
+function createBaseMoveRequest(): MoveRequest {
+  return { part: undefined };
+}
+
+export const MoveRequest: MessageFns<MoveRequest> = {
+  encode(message: MoveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.part?.$case) {
+      case "header":
+        MoveHeader.encode(message.part.value, writer.uint32(10).fork()).join();
+        break;
+      case "cancel":
+        RetrieveCancel.encode(message.part.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MoveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMoveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.part = { $case: "header", value: MoveHeader.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.part = { $case: "cancel", value: RetrieveCancel.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
   create<I extends Exact<DeepPartial<MoveRequest>, I>>(base?: I): MoveRequest {
     return MoveRequest.fromPartial(base ?? ({} as any));
   },
   fromPartial<I extends Exact<DeepPartial<MoveRequest>, I>>(object: I): MoveRequest {
     const message = createBaseMoveRequest();
-    message.query = (object.query !== undefined && object.query !== null)
-      ? RetrieveQuery.fromPartial(object.query)
-      : undefined;
-    message.moveDestination = object.moveDestination ?? "";
+    switch (object.part?.$case) {
+      case "header": {
+        if (object.part?.value !== undefined && object.part?.value !== null) {
+          message.part = { $case: "header", value: MoveHeader.fromPartial(object.part.value) };
+        }
+        break;
+      }
+      case "cancel": {
+        if (object.part?.value !== undefined && object.part?.value !== null) {
+          message.part = { $case: "cancel", value: RetrieveCancel.fromPartial(object.part.value) };
+        }
+        break;
+      }
+    }
     return message;
   },
 };
@@ -835,49 +966,6 @@ export const GetSubOperationResult: MessageFns<GetSubOperationResult> = {
   },
 };
 
-function createBaseGetCancel(): GetCancel {
-  return {};
-}
-
-export const GetCancel: MessageFns<GetCancel> = {
-  encode(_: GetCancel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): GetCancel {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetCancel();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  create<I extends Exact<DeepPartial<GetCancel>, I>>(base?: I): GetCancel {
-    return GetCancel.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<GetCancel>, I>>(_: I): GetCancel {
-    const message = createBaseGetCancel();
-    return message;
-  },
-};
-
 function createBaseGetRequest(): GetRequest {
   return { part: undefined };
 }
@@ -892,7 +980,7 @@ export const GetRequest: MessageFns<GetRequest> = {
         GetSubOperationResult.encode(message.part.value, writer.uint32(18).fork()).join();
         break;
       case "cancel":
-        GetCancel.encode(message.part.value, writer.uint32(26).fork()).join();
+        RetrieveCancel.encode(message.part.value, writer.uint32(26).fork()).join();
         break;
     }
     return writer;
@@ -932,7 +1020,7 @@ export const GetRequest: MessageFns<GetRequest> = {
               break;
             }
 
-            message.part = { $case: "cancel", value: GetCancel.decode(reader, reader.uint32()) };
+            message.part = { $case: "cancel", value: RetrieveCancel.decode(reader, reader.uint32()) };
             continue;
           }
         }
@@ -967,7 +1055,7 @@ export const GetRequest: MessageFns<GetRequest> = {
       }
       case "cancel": {
         if (object.part?.value !== undefined && object.part?.value !== null) {
-          message.part = { $case: "cancel", value: GetCancel.fromPartial(object.part.value) };
+          message.part = { $case: "cancel", value: RetrieveCancel.fromPartial(object.part.value) };
         }
         break;
       }
@@ -1233,15 +1321,18 @@ export const GetResponse: MessageFns<GetResponse> = {
 export type RetrieveService = typeof RetrieveService;
 export const RetrieveService = {
   /**
-   * Serves one C-MOVE request received by the gateway: the service resolves the identifier, opens its
-   * own association to the destination AE and sends a C-STORE sub-operation per instance. It streams a
-   * MoveResponse with the counts after each sub-operation and at least every second while one is in
-   * flight, then exactly one MoveResponse with the final status. Cancelling the call (C-CANCEL,
-   * association ended) stops the move after the object in flight.
+   * Serves one C-MOVE request received by the gateway: the gateway sends a MoveRequest with the header;
+   * the service resolves the identifier, opens its own association to the destination AE and sends a
+   * C-STORE sub-operation per instance. It streams a MoveResponse with the counts after each
+   * sub-operation and at least every second while one is in flight, then exactly one MoveResponse with
+   * the final status. A RetrieveCancel (C-CANCEL) ends the move after the object in flight with Cancel
+   * (0xFE00) and the counts; cancelling the call (association ended) stops it without a final message.
+   * (Bidirectional rather than server streaming so that the cancel reaches the service before it starts
+   * another object, and the counts of the FE00 response are exact.)
    */
   move: {
     path: "/dicomesh.v1.Retrieve/Move" as const,
-    requestStream: false as const,
+    requestStream: true as const,
     responseStream: true as const,
     requestSerialize: (value: MoveRequest): Buffer => Buffer.from(MoveRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): MoveRequest => MoveRequest.decode(value),
@@ -1252,8 +1343,7 @@ export const RetrieveService = {
    * Serves one C-GET request: the gateway sends a GetRequest with the header, the service streams each
    * instance (GetInstance, then its data set in chunks, then GetInstanceEnd); the gateway sends it as a
    * C-STORE sub-operation back on the requestor's association and answers with a GetSubOperationResult.
-   * Progress and the final status come as for Move. A GetCancel (C-CANCEL) ends the get after the
-   * object in flight with Cancel (0xFE00) and the counts.
+   * Progress, the final status and RetrieveCancel work as for Move.
    */
   get: {
     path: "/dicomesh.v1.Retrieve/Get" as const,
@@ -1268,39 +1358,44 @@ export const RetrieveService = {
 
 export interface RetrieveServer extends UntypedServiceImplementation {
   /**
-   * Serves one C-MOVE request received by the gateway: the service resolves the identifier, opens its
-   * own association to the destination AE and sends a C-STORE sub-operation per instance. It streams a
-   * MoveResponse with the counts after each sub-operation and at least every second while one is in
-   * flight, then exactly one MoveResponse with the final status. Cancelling the call (C-CANCEL,
-   * association ended) stops the move after the object in flight.
+   * Serves one C-MOVE request received by the gateway: the gateway sends a MoveRequest with the header;
+   * the service resolves the identifier, opens its own association to the destination AE and sends a
+   * C-STORE sub-operation per instance. It streams a MoveResponse with the counts after each
+   * sub-operation and at least every second while one is in flight, then exactly one MoveResponse with
+   * the final status. A RetrieveCancel (C-CANCEL) ends the move after the object in flight with Cancel
+   * (0xFE00) and the counts; cancelling the call (association ended) stops it without a final message.
+   * (Bidirectional rather than server streaming so that the cancel reaches the service before it starts
+   * another object, and the counts of the FE00 response are exact.)
    */
-  move: handleServerStreamingCall<MoveRequest, MoveResponse>;
+  move: handleBidiStreamingCall<MoveRequest, MoveResponse>;
   /**
    * Serves one C-GET request: the gateway sends a GetRequest with the header, the service streams each
    * instance (GetInstance, then its data set in chunks, then GetInstanceEnd); the gateway sends it as a
    * C-STORE sub-operation back on the requestor's association and answers with a GetSubOperationResult.
-   * Progress and the final status come as for Move. A GetCancel (C-CANCEL) ends the get after the
-   * object in flight with Cancel (0xFE00) and the counts.
+   * Progress, the final status and RetrieveCancel work as for Move.
    */
   get: handleBidiStreamingCall<GetRequest, GetResponse>;
 }
 
 export interface RetrieveClient extends Client {
   /**
-   * Serves one C-MOVE request received by the gateway: the service resolves the identifier, opens its
-   * own association to the destination AE and sends a C-STORE sub-operation per instance. It streams a
-   * MoveResponse with the counts after each sub-operation and at least every second while one is in
-   * flight, then exactly one MoveResponse with the final status. Cancelling the call (C-CANCEL,
-   * association ended) stops the move after the object in flight.
+   * Serves one C-MOVE request received by the gateway: the gateway sends a MoveRequest with the header;
+   * the service resolves the identifier, opens its own association to the destination AE and sends a
+   * C-STORE sub-operation per instance. It streams a MoveResponse with the counts after each
+   * sub-operation and at least every second while one is in flight, then exactly one MoveResponse with
+   * the final status. A RetrieveCancel (C-CANCEL) ends the move after the object in flight with Cancel
+   * (0xFE00) and the counts; cancelling the call (association ended) stops it without a final message.
+   * (Bidirectional rather than server streaming so that the cancel reaches the service before it starts
+   * another object, and the counts of the FE00 response are exact.)
    */
-  move(request: MoveRequest, options?: Partial<CallOptions>): ClientReadableStream<MoveResponse>;
-  move(request: MoveRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<MoveResponse>;
+  move(): ClientDuplexStream<MoveRequest, MoveResponse>;
+  move(options: Partial<CallOptions>): ClientDuplexStream<MoveRequest, MoveResponse>;
+  move(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<MoveRequest, MoveResponse>;
   /**
    * Serves one C-GET request: the gateway sends a GetRequest with the header, the service streams each
    * instance (GetInstance, then its data set in chunks, then GetInstanceEnd); the gateway sends it as a
    * C-STORE sub-operation back on the requestor's association and answers with a GetSubOperationResult.
-   * Progress and the final status come as for Move. A GetCancel (C-CANCEL) ends the get after the
-   * object in flight with Cancel (0xFE00) and the counts.
+   * Progress, the final status and RetrieveCancel work as for Move.
    */
   get(): ClientDuplexStream<GetRequest, GetResponse>;
   get(options: Partial<CallOptions>): ClientDuplexStream<GetRequest, GetResponse>;
