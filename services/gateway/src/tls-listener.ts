@@ -61,6 +61,7 @@ export async function startTlsListener(
     readPem(options.keyFile),
     options.caFile === undefined ? undefined : readPem(options.caFile),
   ]);
+  const handshaking = new Map<string, Socket>();
   const server: Server = createServer(
     {
       cert,
@@ -72,6 +73,7 @@ export async function startTlsListener(
       noDelay: true,
     },
     (socket: TLSSocket) => {
+      handshaking.delete(endpoint(socket));
       logger.debug('tls connection', {
         remoteAddress: socket.remoteAddress,
         protocol: socket.getProtocol(),
@@ -81,6 +83,13 @@ export async function startTlsListener(
       handleSocket(socket);
     },
   );
+  // Connections still in their handshake belong to no association yet: close() ends them (a load balancer's
+  // TCP probe would otherwise hold the listener open for the whole handshake timeout).
+  server.on('connection', (raw: Socket) => {
+    const key = endpoint(raw);
+    handshaking.set(key, raw);
+    raw.once('close', () => handshaking.delete(key));
+  });
   server.on('tlsClientError', (error, socket) =>
     logger.warn('tls handshake failed', { remoteAddress: socket.remoteAddress, error: error.message }),
   );
@@ -100,6 +109,16 @@ export async function startTlsListener(
   });
   return {
     port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const raw of handshaking.values()) raw.destroy();
+      handshaking.clear();
+      return closed;
+    },
   };
+}
+
+/** The peer's address and port: the same for a raw socket and the TLS socket over it. */
+function endpoint(socket: Socket): string {
+  return `${socket.remoteAddress}:${socket.remotePort}`;
 }

@@ -5,7 +5,9 @@
  * TLS older than 1.2 is refused, and the plain port goes on serving.
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -172,6 +174,15 @@ describe('gateway DICOM TLS listener', () => {
     expect(onTls.status, onTls.output).not.toBe(0);
     const plain = await dcmtk('echoscu', address(strict.port));
     expect(plain.status, plain.output).toBe(0);
+  });
+
+  it('closes with a connection whose TLS handshake never started (a load balancer probe)', async () => {
+    const probed = await gateway(true);
+    const probe = netConnect(probed.tlsPort!, '127.0.0.1');
+    await once(probe, 'connect');
+    const closedByGateway = once(probe, 'close');
+    await probed.close();
+    await closedByGateway;
   });
 
   it('refuses TLS 1.1', async () => {
