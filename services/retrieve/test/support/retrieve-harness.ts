@@ -74,6 +74,8 @@ export interface Harness {
   readonly exporter: InMemorySpanExporter;
   readonly destinations: TestDestinations;
   readonly bus: InProcessBus;
+  /** Stores these files as they are with storescu (`options` e.g. `-xr` to propose RLE first). */
+  storeFiles(paths: readonly string[], options?: readonly string[]): Promise<void>;
   /** Writes `count` CT objects of one new series and stores them with storescu; their SOP Instance UIDs. */
   storeSeries(
     patientId: string,
@@ -144,6 +146,19 @@ export async function startHarness(options: { subOperationTimeoutMs?: number } =
     exporter,
     destinations,
     bus,
+    async storeFiles(paths, options = []) {
+      const stored = await run('storescu', [
+        ...options,
+        '-aet',
+        'STORESCU',
+        '-aec',
+        AE_TITLE,
+        LOOPBACK,
+        String(gateway.port),
+        ...paths,
+      ]);
+      if (stored.code !== 0) throw new Error(`storescu: ${stored.output}`);
+    },
     async storeSeries(patientId, studyUid, seriesUid, count, pixelBytes = 4096) {
       const out = join(dir, `objects-${batch++}`);
       const made = await run('/usr/bin/python3', [
@@ -200,11 +215,13 @@ export interface TestDestination {
 
 /**
  * A C-MOVE destination of our own DIMSE library whose C-STORE handler the test writes (to be slow, to
- * die, to stop answering). It accepts CT Image Storage in Explicit and Implicit VR Little Endian.
+ * die, to stop answering). It accepts every SOP class in `transferSyntaxes` (default Explicit and
+ * Implicit VR Little Endian).
  */
 export async function startTestDestination(
   aeTitle: string,
   onStore: (received: number, association: Association) => Promise<void> | void,
+  transferSyntaxes: readonly string[] = ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2'],
 ): Promise<TestDestination> {
   const received: TestDestination['received'] = [];
   const associations: Association[] = [];
@@ -214,6 +231,7 @@ export async function startTestDestination(
     }
     received.push({
       sopInstanceUid: rq.affectedSopInstanceUid,
+      transferSyntaxUid: rq.transferSyntaxUid,
       ...(rq.moveOriginator
         ? {
             moveOriginatorAe: rq.moveOriginator.aeTitle,
@@ -226,7 +244,7 @@ export async function startTestDestination(
   };
   const acceptor = createAcceptor({
     aeTitle,
-    transferSyntaxesFor: () => ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2'],
+    transferSyntaxesFor: () => transferSyntaxes,
     onAssociation: (association) => {
       associations.push(association);
       createDimseScp(association, { handlers: { cStore: handler } });
