@@ -4,10 +4,10 @@
  * plain port's. With `requireClientCert` a peer must present a certificate signed by the CA; without it a
  * certificate is asked for only when a CA is given, and not required.
  */
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from '@dicomesh/telemetry';
+import { readTlsCredentials, type TlsCredentials, watchTlsFiles } from './tls-credentials.js';
 
 /** The oldest protocol we speak (PS3.15 B.9 and later profiles: TLS 1.2 at least). */
 export const MIN_TLS_VERSION = 'TLSv1.2';
@@ -23,31 +23,17 @@ export interface TlsListenerOptions {
   readonly caFile?: string | undefined;
   /** Refuse a peer without a certificate the CA signed (the handshake fails). */
   readonly requireClientCert: boolean;
+  /** How often the files are checked for a renewed certificate (default 30 s; 0: never). */
+  readonly reloadIntervalMs?: number;
 }
+
+/** Default period of the check for renewed certificate files. */
+export const TLS_RELOAD_INTERVAL_MS = 30_000;
 
 export interface TlsListener {
   readonly port: number;
   /** Stops accepting connections (open ones belong to the acceptor). */
   close(): Promise<void>;
-}
-
-/** The certificate, key or CA file could not be read. */
-export class TlsFileError extends Error {
-  override readonly name = 'TlsFileError';
-  constructor(
-    readonly path: string,
-    options?: ErrorOptions,
-  ) {
-    super(`cannot read TLS file ${path}`, options);
-  }
-}
-
-async function readPem(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new TlsFileError(path, { cause: error });
-  }
 }
 
 /** Listens for TLS connections and hands each established one to `handleSocket`. */
@@ -56,19 +42,12 @@ export async function startTlsListener(
   handleSocket: (socket: Socket) => void,
   logger: Logger,
 ): Promise<TlsListener> {
-  const [cert, key, ca] = await Promise.all([
-    readPem(options.certFile),
-    readPem(options.keyFile),
-    options.caFile === undefined ? undefined : readPem(options.caFile),
-  ]);
+  const credentials = await readTlsCredentials(options);
   const handshaking = new Map<string, Socket>();
   const server: Server = createServer(
     {
-      cert,
-      key,
-      ...(ca === undefined ? {} : { ca }),
-      minVersion: MIN_TLS_VERSION,
-      requestCert: options.requireClientCert || ca !== undefined,
+      ...secureContext(credentials),
+      requestCert: options.requireClientCert || credentials.ca !== undefined,
       rejectUnauthorized: options.requireClientCert,
       noDelay: true,
     },
@@ -102,6 +81,24 @@ export async function startTlsListener(
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const reloadIntervalMs = options.reloadIntervalMs ?? TLS_RELOAD_INTERVAL_MS;
+  const stopWatching =
+    reloadIntervalMs > 0
+      ? watchTlsFiles(options, reloadIntervalMs, () => {
+          readTlsCredentials(options)
+            .then((renewed) => {
+              server.setSecureContext(secureContext(renewed));
+              logger.info('tls certificate reloaded', { certFile: options.certFile });
+            })
+            // A half-updated Secret (a new certificate, the old key) fails here; the next change retries.
+            .catch((error: unknown) =>
+              logger.warn('tls certificate not reloaded', {
+                certFile: options.certFile,
+                error: String(error),
+              }),
+            );
+        })
+      : () => {};
   logger.info('tls listening', {
     host: options.host,
     port,
@@ -110,12 +107,18 @@ export async function startTlsListener(
   return {
     port,
     close: () => {
+      stopWatching();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const raw of handshaking.values()) raw.destroy();
       handshaking.clear();
       return closed;
     },
   };
+}
+
+/** The secure context of the credentials (TLS 1.2 at least, whatever the credentials). */
+function secureContext(credentials: TlsCredentials) {
+  return { ...credentials, minVersion: MIN_TLS_VERSION } as const;
 }
 
 /** The peer's address and port: the same for a raw socket and the TLS socket over it. */

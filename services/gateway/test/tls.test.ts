@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { startTelemetry, type Telemetry } from '@dicomesh/telemetry';
 import { startVerificationServer, type VerificationServerHandle } from '@dicomesh/verification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBackends, type Gateway, startGateway } from '../src/index.js';
-import { makeTestPki, type TestPki } from './support/certificates.js';
+import { makeTestPki, signed, type TestPki } from './support/certificates.js';
 
 const AE_TITLE = 'DICOMESH';
 const BACKEND_DEADLINE_MS = 3_000;
@@ -57,6 +57,33 @@ function tlsArgs(pki: TestPki, identity: 'client' | 'stranger' | 'none'): string
   return [...own, '+cf', pki.caCert];
 }
 
+/** The common name of the certificate the listener on `port` presents. */
+function servedCommonName(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const subject = socket.getPeerCertificate().subject;
+      socket.destroy();
+      resolve(String(subject?.CN));
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Polls the async `check` until it returns a value, or fails at the deadline. */
+async function pollUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 20));
+  }
+}
+
 function address(port: number, callingAe = 'TLSSCU'): string[] {
   return ['-aet', callingAe, '-aec', AE_TITLE, '127.0.0.1', String(port)];
 }
@@ -73,7 +100,11 @@ describe('gateway DICOM TLS listener', () => {
   let lenient: Gateway;
 
   function gateway(requireClientCert: boolean): Promise<Gateway> {
-    return startGateway({
+    return startGateway(options(requireClientCert));
+  }
+
+  function options(requireClientCert: boolean) {
+    return {
       aeTitle: AE_TITLE,
       host: '127.0.0.1',
       port: 0,
@@ -96,7 +127,7 @@ describe('gateway DICOM TLS listener', () => {
         ...(requireClientCert ? { caFile: pki.caCert } : {}),
         requireClientCert,
       },
-    });
+    };
   }
 
   beforeAll(async () => {
@@ -183,6 +214,39 @@ describe('gateway DICOM TLS listener', () => {
     const closedByGateway = once(probe, 'close');
     await probed.close();
     await closedByGateway;
+  });
+
+  it('serves a renewed certificate once its files change, without a restart', async () => {
+    const mounted = join(dir, 'mounted');
+    await mkdir(mounted);
+    const files = { cert: join(mounted, 'tls.crt'), key: join(mounted, 'tls.key') };
+    await copyFile(pki.server.cert, files.cert);
+    await copyFile(pki.server.key, files.key);
+    const renewing = await startGateway({
+      ...options(false),
+      tls: {
+        host: '127.0.0.1',
+        port: 0,
+        certFile: files.cert,
+        keyFile: files.key,
+        requireClientCert: false,
+        reloadIntervalMs: 20,
+      },
+    });
+    try {
+      expect(await servedCommonName(renewing.tlsPort!)).toBe('server');
+      const renewed = await signed(dir, 'server-renewed', pki.ca);
+      // As a Secret volume does it: the new files appear in place (here one after the other).
+      await copyFile(renewed.cert, files.cert);
+      await copyFile(renewed.key, files.key);
+      await pollUntil('the renewed certificate served', async () =>
+        (await servedCommonName(renewing.tlsPort!)) === 'server-renewed' ? true : undefined,
+      );
+      const run = await dcmtk('echoscu', [...tlsArgs(pki, 'none'), ...address(renewing.tlsPort!)]);
+      expect(run.status, run.output).toBe(0);
+    } finally {
+      await renewing.close();
+    }
   });
 
   it('refuses TLS 1.1', async () => {

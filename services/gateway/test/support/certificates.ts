@@ -15,13 +15,15 @@ export interface CertificatePair {
 
 export interface TestPki {
   readonly caCert: string;
+  readonly ca: CertificatePair;
   readonly server: CertificatePair;
   readonly client: CertificatePair;
   /** Self-signed: no CA we trust signed it. */
   readonly stranger: CertificatePair;
 }
 
-async function signed(dir: string, name: string, ca: CertificatePair): Promise<CertificatePair> {
+/** A certificate for `name` (CN and file names; SAN 127.0.0.1 and localhost) signed by `ca`. */
+export async function signed(dir: string, name: string, ca: CertificatePair): Promise<CertificatePair> {
   const pair = { key: join(dir, `${name}.key`), cert: join(dir, `${name}.crt`) };
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
@@ -70,5 +72,5 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
     signed(dir, 'client', ca),
     selfSigned(dir, 'stranger'),
   ]);
-  return { caCert: ca.cert, server, client, stranger };
+  return { caCert: ca.cert, ca, server, client, stranger };
 }
