@@ -21,5 +21,5 @@ export { type IndexLevel, LEVEL_ATTRIBUTES, pickLevelAttributes } from './level-
 export { MIGRATION_LOCK_KEY, MIGRATIONS, type Migration, migrate } from './migrate.js';
 export { createPgClient, isUnavailableError, type PgClientOptions } from './pg-client.js';
 export { createPgliteClient } from './pglite-client.js';
-export type { SqlClient } from './sql-client.js';
+export type { QueryOptions, SqlClient } from './sql-client.js';
 export { defaultOwnerTag, OWNER_TAG_PATTERN, temporaryOwner } from './temporary-name.js';

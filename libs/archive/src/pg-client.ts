@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { IndexUnavailableError } from './errors.js';
-import { type SqlClient, transactionClient } from './sql-client.js';
+import { type QueryOptions, type SqlClient, transactionClient } from './sql-client.js';
 
 export interface PgClientOptions {
   /** Pool size (default 10). */
@@ -48,6 +48,12 @@ function mapError(error: unknown, operation: string): unknown {
   return new IndexUnavailableError(operation, typeof code === 'string' ? code : undefined, { cause: error });
 }
 
+/** The statement as `pg` takes it: named (prepared once per connection) when a name is given. */
+function statement(sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined) {
+  const values = params as unknown[] | undefined;
+  return options?.name === undefined ? { text: sql, values } : { name: options.name, text: sql, values };
+}
+
 /** A pooled PostgreSQL client. Connection failures, shutdowns and timeouts reject with IndexUnavailableError. */
 export function createPgClient(url: string, options: PgClientOptions = {}): SqlClient {
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
@@ -65,9 +71,9 @@ export function createPgClient(url: string, options: PgClientOptions = {}): SqlC
   pool.on('error', (error) => options.onIdleError?.(error));
 
   const connection = (client: pg.PoolClient) => ({
-    async query<R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> {
+    async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[] }> {
       try {
-        const result = await client.query(sql, params as unknown[] | undefined);
+        const result = await client.query(statement(sql, params, options));
         return { rows: result.rows as R[] };
       } catch (error) {
         throw mapError(error, 'query');
@@ -76,9 +82,9 @@ export function createPgClient(url: string, options: PgClientOptions = {}): SqlC
   });
 
   return {
-    async query<R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> {
+    async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[] }> {
       try {
-        const result = await pool.query(sql, params as unknown[] | undefined);
+        const result = await pool.query(statement(sql, params, options));
         return { rows: result.rows as R[] };
       } catch (error) {
         throw mapError(error, 'query');

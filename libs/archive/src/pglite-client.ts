@@ -4,6 +4,7 @@ import { type SqlClient, transactionClient } from './sql-client.js';
 /**
  * PGlite (PostgreSQL in WASM, in-process) persisted in `dataDir`: the embedded index of `make run`.
  * It has one connection: PGlite queues queries and transactions so that each transaction runs alone.
+ * Statement names (`QueryOptions.name`) are ignored: every statement is parsed and planned anew.
  */
 export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
   const db = await PGlite.create(dataDir);

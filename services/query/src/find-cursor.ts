@@ -7,6 +7,7 @@
 import type { SqlClient } from '@dicomesh/archive';
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { FindSql } from './find-sql.js';
+import { statementName } from './statement-names.js';
 
 /** The first batch is small (the first match goes out at once); each next one doubles, up to the maximum. */
 export const FIRST_BATCH_ROWS = 16;
@@ -38,7 +39,7 @@ export async function* findRows(
   if (prefilter !== undefined) {
     if (signal.aborted) throw new CursorAbortedError();
     const patients = await traced(options.tracer, 'patients', 0, () =>
-      sql.query<{ id: string | number }>(prefilter.text, prefilter.params),
+      sql.query<{ id: string | number }>(prefilter.text, prefilter.params, named(prefilter.text)),
     );
     if (patients.length === 0) return;
     params[prefilter.idsPlaceholder - 1] = `{${patients.map((p) => String(p.id)).join(',')}}`;
@@ -48,7 +49,7 @@ export async function* findRows(
     params[query.afterIdPlaceholder - 1] = afterId;
     params[query.limitPlaceholder - 1] = batch;
     const rows = await traced(options.tracer, options.table ?? '', batch, () =>
-      sql.query<FindRow>(query.text, params),
+      sql.query<FindRow>(query.text, params, named(query.text)),
     );
     for (const row of rows) {
       if (signal.aborted) throw new CursorAbortedError();
@@ -58,6 +59,11 @@ export async function* findRows(
     if (rows.length < batch) return;
     batch = Math.min(batch * 2, maxBatch);
   }
+}
+
+function named(text: string): { name?: string } {
+  const name = statementName(text);
+  return name === undefined ? {} : { name };
 }
 
 /** One batch's statement as a CLIENT span (`SELECT <table>`), the child of the active (Query.Find) span. */

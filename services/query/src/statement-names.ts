@@ -1,0 +1,24 @@
+/**
+ * Names for the find statements, so that PostgreSQL prepares each once per connection and may reuse
+ * its plan (planning a find cost more than executing it). A name is derived from the statement's text,
+ * so one name always means one text. Identifiers with ever new key sets make ever new texts, and every
+ * pooled connection keeps each statement it prepared: past `MAX_NAMED_STATEMENTS` distinct texts,
+ * statements go unnamed (planned every time, as before), which bounds what the server holds.
+ */
+import { createHash } from 'node:crypto';
+
+export const MAX_NAMED_STATEMENTS = 128;
+const PREFIX = 'dicomesh_find_';
+const DIGEST_CHARS = 24;
+
+const names = new Map<string, string>();
+
+/** The statement name of `text`, or undefined once the bound is reached for new texts. */
+export function statementName(text: string): string | undefined {
+  const known = names.get(text);
+  if (known !== undefined) return known;
+  if (names.size >= MAX_NAMED_STATEMENTS) return undefined;
+  const name = PREFIX + createHash('sha256').update(text).digest('hex').slice(0, DIGEST_CHARS);
+  names.set(text, name);
+  return name;
+}
