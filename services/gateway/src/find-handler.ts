@@ -34,6 +34,29 @@ const MODEL_BY_SOP_CLASS: Readonly<Record<string, InformationModel>> = {
   '1.2.840.10008.5.1.4.1.2.2.1': InformationModel.INFORMATION_MODEL_STUDY_ROOT,
 };
 
+/** Extended negotiation sub-item of the FIND SOP classes (PS3.4 C.5.1.1): byte 0 is relational-queries. */
+const RELATIONAL_QUERIES_BYTE = 0;
+const SUPPORTED = 1;
+
+/**
+ * The answer to a FIND SOP class's extended negotiation (the acceptor's `extendedNegotiation` option):
+ * relational-queries (byte 0) agreed when asked for; combined date-time matching, fuzzy semantic
+ * matching of person names, timezone adjustment and the later options are not supported (0). The
+ * answer is as long as the request, so each option the SCU proposed gets its answer. Other SOP
+ * classes: no answer (not agreed).
+ */
+export function findExtendedNegotiation(sopClassUid: string, info: Buffer): Buffer | undefined {
+  if (MODEL_BY_SOP_CLASS[sopClassUid] === undefined || info.length === 0) return undefined;
+  const answer = Buffer.alloc(info.length);
+  answer[RELATIONAL_QUERIES_BYTE] = info[RELATIONAL_QUERIES_BYTE] === SUPPORTED ? SUPPORTED : 0;
+  return answer;
+}
+
+/** Whether relational queries were agreed on the association for this FIND SOP class. */
+function relationalQueries(agreed: ReadonlyMap<string, Buffer>, sopClassUid: string): boolean {
+  return agreed.get(sopClassUid)?.[RELATIONAL_QUERIES_BYTE] === SUPPORTED;
+}
+
 /** What the handler needs of the backends: the query client. */
 export interface QueryBackend {
   readonly query: QueryClient;
@@ -86,6 +109,10 @@ export function findHandler(backends: QueryBackend, deps: SpanScopeDeps): CFindH
       identifier: rq.identifier,
       transferSyntaxUid: rq.transferSyntaxUid,
       priority: rq.priority,
+      relationalQueries: relationalQueries(
+        association.negotiated.extendedNegotiation,
+        rq.affectedSopClassUid,
+      ),
     });
     // Started with the DIMSE span active: the call carries it, so the query service's span is its child.
     const call = context.with(trace.setSpan(context.active(), span), () =>

@@ -113,9 +113,12 @@ export function createQueryService(options: QueryServiceOptions): QueryServer {
     try {
       const model = modelOf(request);
       const identifier = decodeQueryIdentifier(request.identifier, request.transferSyntaxUid);
-      const query = parseQuery(identifier, model);
+      const query = parseQuery(identifier, model, { relational: request.relationalQueries });
       level = query.level;
-      span?.setAttribute('dicom.query_level', level);
+      span?.setAttributes({
+        'dicom.query_level': level,
+        'dicom.relational_queries': request.relationalQueries,
+      });
       const sql = buildFindSql(query, options);
       const responseOptions = {
         personNameCaseInsensitive: options.personNameCaseInsensitive,

@@ -207,12 +207,20 @@ export function decodeQueryIdentifier(bytes: Uint8Array, transferSyntaxUid: stri
   }
 }
 
+export interface ParseOptions {
+  /**
+   * Relational queries were negotiated (PS3.4 C.4.1.2.2): the unique keys of the levels above may be
+   * absent or use any matching, like every other key of those levels. Default false: hierarchical.
+   */
+  readonly relational?: boolean;
+}
+
 /**
  * Reads an identifier for `model`; throws QueryFailedError (A900) when it breaks the rules of C.4.1.2.1:
- * no or an unknown Query/Retrieve Level, a level the model lacks, or a unique key of a level above the
- * query level missing or not a single value.
+ * no or an unknown Query/Retrieve Level, a level the model lacks, or (hierarchical queries only) a
+ * unique key of a level above the query level missing or not a single value.
  */
-export function parseQuery(identifier: Identifier, model: Model): ParsedQuery {
+export function parseQuery(identifier: Identifier, model: Model, options: ParseOptions = {}): ParsedQuery {
   const levelText = text(identifier.QueryRetrieveLevel);
   if (levelText === undefined || levelText === '') {
     fail(Status.IdentifierDoesNotMatchSopClass, 'Query/Retrieve Level (0008,0052) missing', [LEVEL_TAG]);
@@ -228,8 +236,9 @@ export function parseQuery(identifier: Identifier, model: Model): ParsedQuery {
     fail(Status.IdentifierDoesNotMatchSopClass, `level ${level} not in this information model`, [LEVEL_TAG]);
   }
   const keys = readKeys(identifier, level, model, 0);
-  for (const above of levels.slice(0, levels.indexOf(level))) {
-    const unique = UNIQUE_KEYS[above];
+  const above = options.relational === true ? [] : levels.slice(0, levels.indexOf(level));
+  for (const upper of above) {
+    const unique = UNIQUE_KEYS[upper];
     const key = keys.find((k) => k.tag === unique.tag);
     const single =
       key?.condition.kind === 'any' &&

@@ -143,7 +143,12 @@ export interface FindResult {
 export interface QueryHarness {
   readonly server: QueryServerHandle;
   readonly client: QueryClient;
-  find(model: 'patient' | 'study', identifier: Identifier, transferSyntaxUid?: string): Promise<FindResult>;
+  find(
+    model: 'patient' | 'study',
+    identifier: Identifier,
+    transferSyntaxUid?: string,
+    options?: { relationalQueries?: boolean },
+  ): Promise<FindResult>;
   close(): Promise<void>;
 }
 
@@ -162,7 +167,12 @@ export async function startHarness(
   return {
     server,
     client,
-    async find(model, identifier, transferSyntaxUid = TransferSyntaxUid.ExplicitVrLittleEndian) {
+    async find(
+      model,
+      identifier,
+      transferSyntaxUid = TransferSyntaxUid.ExplicitVrLittleEndian,
+      options = {},
+    ) {
       const request = FindRequest.fromPartial({
         context: {
           associationId: 'test',
@@ -177,6 +187,7 @@ export async function startHarness(
         queryRetrieveLevel: String(identifier.QueryRetrieveLevel ?? ''),
         identifier: Buffer.from(encodeIdentifier(identifier, transferSyntaxUid)),
         transferSyntaxUid,
+        relationalQueries: options.relationalQueries ?? false,
       });
       const matches: Identifier[] = [];
       let final: FindFinal | undefined;

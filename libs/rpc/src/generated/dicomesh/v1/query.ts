@@ -54,6 +54,12 @@ export interface FindRequest {
   transferSyntaxUid: string;
   /** Priority (0000,0700): 0 medium, 1 high, 2 low. */
   priority: number;
+  /**
+   * Relational queries (PS3.4 C.4.1.2.2) were agreed for this SOP class on the association (SOP class
+   * extended negotiation, C.5.1.1 byte 0): unique keys above the level may be absent or any matching.
+   * False: the hierarchical rules of C.4.1.2.1 apply.
+   */
+  relationalQueries: boolean;
 }
 
 export interface FindResponse {
@@ -98,6 +104,7 @@ function createBaseFindRequest(): FindRequest {
     identifier: Buffer.alloc(0),
     transferSyntaxUid: "",
     priority: 0,
+    relationalQueries: false,
   };
 }
 
@@ -123,6 +130,9 @@ export const FindRequest: MessageFns<FindRequest> = {
     }
     if (message.priority !== 0) {
       writer.uint32(56).uint32(message.priority);
+    }
+    if (message.relationalQueries !== false) {
+      writer.uint32(64).bool(message.relationalQueries);
     }
     return writer;
   },
@@ -196,6 +206,14 @@ export const FindRequest: MessageFns<FindRequest> = {
             message.priority = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.relationalQueries = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -222,6 +240,7 @@ export const FindRequest: MessageFns<FindRequest> = {
     message.identifier = object.identifier ?? Buffer.alloc(0);
     message.transferSyntaxUid = object.transferSyntaxUid ?? "";
     message.priority = object.priority ?? 0;
+    message.relationalQueries = object.relationalQueries ?? false;
     return message;
   },
 };
