@@ -250,6 +250,26 @@ describe.each(BACKENDS)('C-FIND on %s', (backend) => {
       ]);
     });
 
+    it('date-times (DT): single values and ranges, open at either end, UTC offsets kept out of the way', async () => {
+      const acquired = async (value: string) =>
+        values(
+          await harness.find('study', {
+            QueryRetrieveLevel: 'IMAGE',
+            StudyInstanceUID: UID.study1,
+            SeriesInstanceUID: UID.series1,
+            AcquisitionDateTime: value,
+            InstanceNumber: null,
+          }),
+          'InstanceNumber',
+        );
+      expect(await acquired('20200315101500-20200315101559')).toEqual(['1']);
+      expect(await acquired('-2020031510')).toEqual(['1', '2']);
+      expect(await acquired('20200315101600-')).toEqual(['2']);
+      expect(await acquired('20200315102000')).toEqual(['2']);
+      expect(await acquired('20200315101530.5')).toEqual(['1']);
+      expect(await acquired('2021-')).toEqual([]);
+    });
+
     it('person names are case-insensitive, with wildcards, in any component group', async () => {
       expect(values(await study({ PatientName: 'smith^jane' }), 'PatientID')).toEqual(['PID2']);
       expect(values(await study({ PatientName: 'do*' }), 'PatientID')).toEqual(['PID1', 'PID1']);

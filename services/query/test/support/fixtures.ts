@@ -1,7 +1,8 @@
 /**
  * A small archive with one of each thing the matching rules distinguish: three patients (one with a
  * Japanese name in three component groups), four studies over three years, CT/MR/US series, a
- * multi-valued Image Type, a Procedure Code Sequence, and times written short (`0800`).
+ * multi-valued Image Type, a Procedure Code Sequence, times written short (`0800`), and acquisition
+ * date-times (DT) with a fraction and with a UTC offset.
  */
 import type { InstanceRecord } from '@dicomesh/archive';
 import type { Identifier } from '@dicomesh/dicom';
@@ -104,8 +105,14 @@ function instance(
 export function archive(): InstanceRecord[] {
   const { doe, smith, yamada } = patients as Record<'doe' | 'smith' | 'yamada', Identifier>;
   return [
-    instance(doe, UID.study1, UID.series1, 'CT', 1, CT, 1, { ImageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'] }),
-    instance(doe, UID.study1, UID.series1, 'CT', 1, CT, 2, { ImageType: ['DERIVED', 'SECONDARY'] }),
+    instance(doe, UID.study1, UID.series1, 'CT', 1, CT, 1, {
+      ImageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
+      AcquisitionDateTime: '20200315101530.5',
+    }),
+    instance(doe, UID.study1, UID.series1, 'CT', 1, CT, 2, {
+      ImageType: ['DERIVED', 'SECONDARY'],
+      AcquisitionDateTime: '20200315102000+0100',
+    }),
     instance(doe, UID.study1, UID.series2, 'MR', 2, MR, 1),
     instance(doe, UID.study2, UID.series3, 'CT', 1, CT, 1),
     instance(smith, UID.study3, UID.series4, 'US', 1, US, 1),
