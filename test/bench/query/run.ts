@@ -19,13 +19,14 @@
  *
  * Run with Node 24 after `make build` (type stripping; the launcher runs from dist/).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { createPgClient, MIGRATIONS, migrate } from '@dicomesh/archive';
 import { type PostgresServer, startPostgres } from '../../support/postgres.ts';
 import { freePort } from '../../support/topology.ts';
@@ -49,6 +50,19 @@ const POLL_MS = 100;
 /** The issue's target for study by PatientID on dicomesh. */
 const TARGET_P50_MS = 5;
 
+const run = promisify(execFile);
+
+/**
+ * Copies a cluster directory and gives it the owner of the directory it lands in (the postgres user when
+ * we are root) and mode 0700, as PostgreSQL requires of its data directory.
+ */
+async function copyCluster(from: string, to: string): Promise<void> {
+  await run('cp', ['-a', from, to]);
+  const { uid, gid } = await stat(dirname(to));
+  await run('chown', ['-R', `${uid}:${gid}`, to]);
+  await chmod(to, 0o700);
+}
+
 const log = (message: string) => process.stderr.write(`[bench query] ${message}\n`);
 
 /** The cluster's cache key: what the generator writes and the schema it writes into. */
@@ -69,7 +83,7 @@ async function indexedPostgres(
     log(`reusing the generated cluster ${cache}`);
     await postgres.stop();
     await rm(postgres.dataDir, { recursive: true, force: true });
-    await cp(cache, postgres.dataDir, { recursive: true, preserveTimestamps: true });
+    await copyCluster(cache, postgres.dataDir);
     await postgres.start();
     return { postgres };
   }
@@ -87,7 +101,7 @@ async function indexedPostgres(
   mkdirSync(WORK, { recursive: true });
   const partial = `${cache}.partial`;
   await rm(partial, { recursive: true, force: true });
-  await cp(postgres.dataDir, partial, { recursive: true, preserveTimestamps: true });
+  await copyCluster(postgres.dataDir, partial);
   await rename(partial, cache);
   await postgres.start();
   return { postgres, generatedMs };
