@@ -52,7 +52,12 @@ export async function runAllInOne(): Promise<void> {
   const queryConfig = readConfigOrExit(readQueryConfig, reportInvalid);
   const retrieveConfig = readConfigOrExit(readRetrieveConfig, reportInvalid);
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
-  const telemetry = startTelemetry({ serviceName: 'dicomesh', exporter: config.tracesExporter });
+  const telemetry = startTelemetry({
+    serviceName: 'dicomesh',
+    exporter: config.tracesExporter,
+    otelServiceName: config.otelServiceName,
+    otelResourceAttributes: config.otelResourceAttributes,
+  });
   const logger = createLogger('dicomesh');
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;

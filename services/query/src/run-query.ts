@@ -41,7 +41,12 @@ export async function runQuery(): Promise<void> {
     createLogger('query').error(error.message, { issues: error.issues }),
   );
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
-  const telemetry = startTelemetry({ serviceName: 'dicomesh-query', exporter: config.tracesExporter });
+  const telemetry = startTelemetry({
+    serviceName: 'dicomesh-query',
+    exporter: config.tracesExporter,
+    otelServiceName: config.otelServiceName,
+    otelResourceAttributes: config.otelResourceAttributes,
+  });
   const logger = createLogger('query');
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;

@@ -49,7 +49,12 @@ export async function runRetrieve(): Promise<void> {
     createLogger('retrieve').error(error.message, { issues: error.issues }),
   );
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
-  const telemetry = startTelemetry({ serviceName: 'dicomesh-retrieve', exporter: config.tracesExporter });
+  const telemetry = startTelemetry({
+    serviceName: 'dicomesh-retrieve',
+    exporter: config.tracesExporter,
+    otelServiceName: config.otelServiceName,
+    otelResourceAttributes: config.otelResourceAttributes,
+  });
   const logger = createLogger('retrieve');
 
   const destinations =

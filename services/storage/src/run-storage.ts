@@ -19,7 +19,12 @@ export async function runStorage(): Promise<void> {
     createLogger('storage').error(error.message, { issues: error.issues }),
   );
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
-  const telemetry = startTelemetry({ serviceName: 'dicomesh-storage', exporter: config.tracesExporter });
+  const telemetry = startTelemetry({
+    serviceName: 'dicomesh-storage',
+    exporter: config.tracesExporter,
+    otelServiceName: config.otelServiceName,
+    otelResourceAttributes: config.otelResourceAttributes,
+  });
   const logger = createLogger('storage');
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;

@@ -18,7 +18,12 @@ export async function runVerification(): Promise<void> {
     createLogger('verification').error(error.message, { issues: error.issues }),
   );
   configureLogging({ level: config.logLevel, debugModules: config.debugModules });
-  const telemetry = startTelemetry({ serviceName: 'dicomesh-verification', exporter: config.tracesExporter });
+  const telemetry = startTelemetry({
+    serviceName: 'dicomesh-verification',
+    exporter: config.tracesExporter,
+    otelServiceName: config.otelServiceName,
+    otelResourceAttributes: config.otelResourceAttributes,
+  });
   const logger = createLogger('verification');
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
