@@ -19,6 +19,7 @@ export {
 } from './fs-blob-store.js';
 export { type IndexLevel, LEVEL_ATTRIBUTES, pickLevelAttributes } from './level-attributes.js';
 export { MIGRATION_LOCK_KEY, MIGRATIONS, type Migration, migrate } from './migrate.js';
+export { PATIENT_NAME_BEYOND_PREFIX } from './migrations/0002-patient-name-prefix.js';
 export { createPgClient, isUnavailableError, type PgClientOptions } from './pg-client.js';
 export { createPgliteClient } from './pglite-client.js';
 export type { QueryOptions, SqlClient } from './sql-client.js';

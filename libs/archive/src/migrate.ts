@@ -1,5 +1,6 @@
 import { IndexUnavailableError, MigrationError } from './errors.js';
 import * as initial from './migrations/0001-initial.js';
+import * as patientNamePrefix from './migrations/0002-patient-name-prefix.js';
 import type { SqlClient } from './sql-client.js';
 
 export interface Migration {
@@ -9,7 +10,7 @@ export interface Migration {
 }
 
 /** Every migration, in the order they apply. Append only: an applied migration never changes. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, patientNamePrefix];
 
 /** Key of the transaction-scoped advisory lock that serializes replicas migrating at once. */
 export const MIGRATION_LOCK_KEY = 0x64636d73; // 'dcms'

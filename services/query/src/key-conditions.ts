@@ -4,6 +4,7 @@
  * indexes: IDs, UIDs, dates, modality); other keys are read from the level's `attributes` jsonb.
  * Values always travel as parameters; the only text spliced into SQL is validated tags and aliases.
  */
+import { PATIENT_NAME_BEYOND_PREFIX } from '@dicomesh/archive';
 import type { QueryKey, ValueCondition } from './query-keys.js';
 import { ComputedKey, LevelTable, QueryLevel } from './query-model.js';
 import { isTemporal, normalizeTemporal, sqlNormalized } from './temporal.js';
@@ -121,7 +122,7 @@ function elementCondition(
     const value = caseInsensitivePn ? 'lower(g.x)' : 'g.x';
     const p = params.add(likePattern(caseInsensitivePn ? foldForSql(group) : group));
     // Trailing empty components (`DOE^JOHN^`) are ignored by the matcher: allow them here too.
-    return `EXISTS (SELECT 1 FROM jsonb_each_text(CASE WHEN jsonb_typeof(e.x) = 'object' THEN e.x END) g(k, x) WHERE rtrim(${value}, '^') LIKE ${p})`;
+    return `EXISTS (SELECT 1 FROM jsonb_each_text(CASE WHEN jsonb_typeof(e.x) = 'object' THEN e.x END) g(k, x) WHERE rtrim(btrim(${value}), '^') LIKE ${p})`;
   }
   if (c.kind === 'wildcard') return `e.x #>> '{}' LIKE ${params.add(likePattern(c.pattern))}`;
   const x = "(e.x #>> '{}')";
@@ -162,22 +163,44 @@ function jsonbCondition(
   return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${values}) = 'array' THEN ${values} END) e(x) WHERE ${or(parts)})`;
 }
 
-/** Person name columns (the whole PN text: every value and component group) of migration 0001. */
-const PERSON_NAME_COLUMNS: Readonly<Record<string, { alias: string; column: string }>> = {
-  '00100010': { alias: LevelTable[QueryLevel.Patient].alias, column: 'patient_name' },
-  '00080090': { alias: LevelTable[QueryLevel.Study].alias, column: 'referring_physician_name' },
+/**
+ * Person name columns (the whole PN text: every value and component group) of migration 0001;
+ * `prefixIndexed`: migration 0002 indexes lower(column) for prefix matching, and the rows a prefix test
+ * cannot judge apart (PATIENT_NAME_BEYOND_PREFIX).
+ */
+const PERSON_NAME_COLUMNS: Readonly<
+  Record<string, { alias: string; column: string; prefixIndexed: boolean }>
+> = {
+  '00100010': { alias: LevelTable[QueryLevel.Patient].alias, column: 'patient_name', prefixIndexed: true },
+  '00080090': {
+    alias: LevelTable[QueryLevel.Study].alias,
+    column: 'referring_physician_name',
+    prefixIndexed: false,
+  },
 };
+
+/**
+ * A name of one value and one component group, without a leading space, is that group: a group
+ * matching the (folded) pattern starts the text, so `LIKE 'pattern%'` never excludes it, and the other
+ * names are kept by PATIENT_NAME_BEYOND_PREFIX. Both halves have their index (migration 0002).
+ */
+function prefixCondition(column: string, pattern: string, params: SqlParams): string {
+  const beyond = PATIENT_NAME_BEYOND_PREFIX.replaceAll('patient_name', column);
+  return `(lower(${column}) LIKE ${params.add(`${pattern}%`)} OR ${beyond})`;
+}
 
 /**
  * A cheap text test in front of the jsonb one: a group that matches is a substring of the column's
  * whole PN text, so `LIKE '%group%'` on the column never excludes a match, and spares the jsonb walk
- * for most rows.
+ * for most rows; on a prefix-indexed column, a pattern that starts with a literal is tested as a
+ * prefix instead (`prefixCondition`), which its index serves.
  */
 function personNameColumnCondition(
   key: QueryKey,
   column: string,
   params: SqlParams,
   caseInsensitive: boolean,
+  prefixIndexed: boolean,
 ): string | undefined {
   if (key.condition.kind !== 'any') return undefined;
   const mark = params.mark();
@@ -192,8 +215,12 @@ function personNameColumnCondition(
       params.rollback(mark);
       return undefined;
     }
-    const pattern = `%${likePattern(caseInsensitive ? foldForSql(group) : group)}%`;
-    parts.push(`${caseInsensitive ? `lower(${column})` : column} LIKE ${params.add(pattern)}`);
+    const like = likePattern(caseInsensitive ? foldForSql(group) : group);
+    if (caseInsensitive && prefixIndexed && !/^[%_]/.test(like)) {
+      parts.push(prefixCondition(column, like, params));
+      continue;
+    }
+    parts.push(`${caseInsensitive ? `lower(${column})` : column} LIKE ${params.add(`%${like}%`)}`);
   }
   return or(parts);
 }
@@ -245,7 +272,13 @@ export function keyCondition(
   if (key.vr === 'PN' && names !== undefined && names.alias === alias) {
     const exact = jsonbCondition(key, alias, params, caseInsensitivePn);
     if (exact === undefined) return undefined;
-    const text = personNameColumnCondition(key, `${alias}.${names.column}`, params, caseInsensitivePn);
+    const text = personNameColumnCondition(
+      key,
+      `${alias}.${names.column}`,
+      params,
+      caseInsensitivePn,
+      names.prefixIndexed,
+    );
     return text === undefined ? exact : `${text} AND ${exact}`;
   }
   return jsonbCondition(key, alias, params, caseInsensitivePn);
