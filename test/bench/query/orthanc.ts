@@ -15,6 +15,8 @@ const ORTHANC = 'Orthanc';
 const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 100;
 const UPLOAD_CONCURRENCY = 4;
+const UPLOAD_ATTEMPTS = 5;
+const RETRY_DELAY_MS = 200;
 export const ORTHANC_AE_TITLE = 'ORTHANC';
 const IMPLEMENTATION_CLASS_UID = '1.2.826.0.1.3680043.10.1011.9';
 
@@ -22,8 +24,15 @@ export interface OrthancServer {
   readonly dicomPort: number;
   readonly httpPort: number;
   readonly version: string;
-  /** Uploads instances 1, 2, ... until `budgetMs` has passed or all are in; resolves with the count stored. */
-  load(sizes: IndexSizes, budgetMs: number, progress: (stored: number) => void): Promise<number>;
+  /**
+   * Uploads instances 1, 2, ... until `budgetMs` has passed or all are in; resolves with the count stored
+   * (always a prefix of the archive) and the uploads Orthanc failed and that were tried again.
+   */
+  load(
+    sizes: IndexSizes,
+    budgetMs: number,
+    progress: (stored: number) => void,
+  ): Promise<{ stored: number; retries: number }>;
   dispose(): Promise<void>;
 }
 
@@ -88,6 +97,19 @@ export async function startOrthanc(): Promise<OrthancServer> {
       const until = Date.now() + budgetMs;
       let next = 1;
       let stored = 0;
+      let retries = 0;
+      // Orthanc answers 500 now and then under concurrent uploads (its SQLite index busy): try again.
+      const upload = async (n: number, file: Buffer) => {
+        for (let attempt = 1; ; attempt++) {
+          const response = await fetch(`${base}/instances`, { method: 'POST', body: file });
+          const body = await response.text();
+          if (response.ok) return;
+          if (attempt >= UPLOAD_ATTEMPTS)
+            throw new Error(`Orthanc POST /instances ${n}: HTTP ${response.status} ${body.slice(0, 200)}`);
+          retries++;
+          await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+        }
+      };
       const worker = async () => {
         while (Date.now() < until && next <= sizes.instances) {
           const n = next++;
@@ -101,15 +123,13 @@ export async function startOrthanc(): Promise<OrthancServer> {
             },
             Buffer.from(encodeIdentifier(identifier, ts)),
           );
-          const response = await fetch(`${base}/instances`, { method: 'POST', body: file });
-          if (!response.ok) throw new Error(`Orthanc POST /instances ${n}: HTTP ${response.status}`);
-          await response.arrayBuffer();
+          await upload(n, file);
           stored++;
           if (stored % 1000 === 0) progress(stored);
         }
       };
       await Promise.all(Array.from({ length: UPLOAD_CONCURRENCY }, worker));
-      return stored;
+      return { stored, retries };
     },
     async dispose() {
       if (child.exitCode === null) {
