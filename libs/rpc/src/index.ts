@@ -2,6 +2,7 @@
 
 export {
   type CallOptions,
+  connectivityState,
   Metadata,
   type Server,
   type ServerDuplexStream,

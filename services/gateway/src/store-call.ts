@@ -6,7 +6,9 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import {
+  connectivityState,
   Metadata,
+  RpcError,
   type StorageClient,
   StorageServiceDefinition,
   type StoreHeader,
@@ -48,6 +50,24 @@ function serializeStoreRequest(request: StoreRequest): Buffer {
     : STORE.requestSerialize(request);
 }
 
+/**
+ * Longest wait for a connection to storage before the C-STORE is failed: long enough to catch a storage
+ * service that is restarting (the channel redials within 2 s), short enough that a storage service that is
+ * down fails the C-STORE quickly instead of after the whole stall timeout.
+ */
+export const CONNECT_WAIT_MS = 5_000;
+
+/** Resolves once the channel to storage is READY; rejects with UNAVAILABLE after `waitMs`. */
+function connected(client: StorageClient, waitMs: number): Promise<void> {
+  if (client.getChannel().getConnectivityState(true) === connectivityState.READY) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    client.waitForReady(Date.now() + waitMs, (error) => {
+      if (error) reject(RpcError.of('unavailable', `no connection to storage within ${waitMs} ms`, error));
+      else resolve();
+    });
+  });
+}
+
 export interface StoreCallOptions {
   readonly stallTimeoutMs: number;
   /** Aborted when the association ends (A-ABORT): the call is cancelled and storage discards the object. */
@@ -67,6 +87,7 @@ export async function storeThroughBackend(
   dataset: Readable,
   options: StoreCallOptions,
 ): Promise<StoreResponse> {
+  await connected(client, Math.min(CONNECT_WAIT_MS, options.stallTimeoutMs));
   let settle!: { resolve: (r: StoreResponse) => void; reject: (e: unknown) => void };
   const response = new Promise<StoreResponse>((resolve, reject) => {
     settle = { resolve, reject };
@@ -119,7 +140,8 @@ export async function storeThroughBackend(
     return await response;
   } catch (error) {
     call.cancel();
-    throw stalled ?? error;
+    // A failed write surfaces the raw transport error: name it as the call's (unavailable, cancelled...).
+    throw stalled ?? toRpcError(error, 'Storage/Store');
   } finally {
     clearTimeout(watchdog);
     options.signal.removeEventListener('abort', cancel);
