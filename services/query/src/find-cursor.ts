@@ -39,7 +39,11 @@ export async function* findRows(
   if (prefilter !== undefined) {
     if (signal.aborted) throw new CursorAbortedError();
     const patients = await traced(options.tracer, 'patients', 0, () =>
-      sql.query<{ id: string | number }>(prefilter.text, prefilter.params, named(prefilter.text)),
+      sql.query<{ id: string | number }>(
+        prefilter.text,
+        prefilter.params,
+        prefilter.planCacheable ? named(prefilter.text) : {},
+      ),
     );
     if (patients.length === 0) return;
     params[prefilter.idsPlaceholder - 1] = `{${patients.map((p) => String(p.id)).join(',')}}`;
@@ -49,7 +53,7 @@ export async function* findRows(
     params[query.afterIdPlaceholder - 1] = afterId;
     params[query.limitPlaceholder - 1] = batch;
     const rows = await traced(options.tracer, options.table ?? '', batch, () =>
-      sql.query<FindRow>(query.text, params, named(query.text)),
+      sql.query<FindRow>(query.text, params, query.planCacheable ? named(query.text) : {}),
     );
     for (const row of rows) {
       if (signal.aborted) throw new CursorAbortedError();

@@ -44,6 +44,12 @@ export interface FindSql {
   /** Whether `rep` (attributes of a representative instance) is selected. */
   readonly representative: boolean;
   /**
+   * Whether one plan serves every parameter value (only equalities narrow): the statement may then be
+   * prepared and its generic plan reused. Ranges and patterns need a plan per value (the index range
+   * of a date range or a LIKE prefix is known only from the value).
+   */
+  readonly planCacheable: boolean;
+  /**
    * Patient conditions no index serves (person names, jsonb), run once before the batches: their patient
    * ids go into the main query's placeholder `idsPlaceholder` (as a `{1,2}` text), so that the planner
    * starts from those patients instead of walking the level's table in id order.
@@ -52,6 +58,7 @@ export interface FindSql {
     readonly text: string;
     readonly params: readonly unknown[];
     readonly idsPlaceholder: number;
+    readonly planCacheable: boolean;
   };
 }
 
@@ -107,6 +114,11 @@ const JOINS: readonly string[] = [
   'JOIN series se ON se.id = i.series_fk',
 ];
 
+/** A key narrowed by a range or a pattern: the best plan depends on its value. */
+function valueDependentPlan(key: QueryKey): boolean {
+  return key.condition.kind === 'any' && key.condition.alternatives.some((c) => c.kind !== 'single');
+}
+
 /** The keys of the query that are answered at its level (deeper keys come back empty). */
 export function applicableKeys(query: ParsedQuery): QueryKey[] {
   return query.keys.filter((k) => appliesAt(k, query.level));
@@ -125,6 +137,8 @@ export function buildFindSql(query: ParsedQuery, options: FindSqlOptions): FindS
   const conditions: string[] = [];
   const patientParams = new SqlParams();
   const patientConditions: string[] = [];
+  let planCacheable = true;
+  let patientPlanCacheable = true;
   for (const key of keys) {
     if (isComputedKey(key.tag)) {
       computed.push(key.tag);
@@ -138,11 +152,17 @@ export function buildFindSql(query: ParsedQuery, options: FindSqlOptions): FindS
     const alias = LevelTable[LEVELS_BY_DEPTH[at]!].alias;
     if (at === 0 && depth > 0 && !isIndexedKey(key, alias)) {
       const condition = keyCondition(key, alias, patientParams, options.personNameCaseInsensitive);
-      if (condition !== undefined) patientConditions.push(condition);
+      if (condition !== undefined) {
+        patientConditions.push(condition);
+        if (valueDependentPlan(key)) patientPlanCacheable = false;
+      }
       continue;
     }
     const condition = keyCondition(key, alias, params, options.personNameCaseInsensitive);
-    if (condition !== undefined) conditions.push(condition);
+    if (condition !== undefined) {
+      conditions.push(condition);
+      if (valueDependentPlan(key)) planCacheable = false;
+    }
   }
   let patientPrefilter: FindSql['patientPrefilter'];
   if (patientConditions.length > 0) {
@@ -152,6 +172,7 @@ export function buildFindSql(query: ParsedQuery, options: FindSqlOptions): FindS
       text: `SELECT p.id FROM patients p WHERE ${patientConditions.join(' AND ')}`,
       params: patientParams.values,
       idsPlaceholder: params.values.length,
+      planCacheable: patientPlanCacheable,
     };
   }
 
@@ -182,6 +203,7 @@ export function buildFindSql(query: ParsedQuery, options: FindSqlOptions): FindS
     depth,
     computed,
     representative,
+    planCacheable,
     ...(patientPrefilter === undefined ? {} : { patientPrefilter }),
   };
 }

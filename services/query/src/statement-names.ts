@@ -1,6 +1,8 @@
 /**
- * Names for the find statements, so that PostgreSQL prepares each once per connection and may reuse
- * its plan (planning a find cost more than executing it). A name is derived from the statement's text,
+ * Names for the find statements whose plan does not depend on their values (`FindSql.planCacheable`),
+ * so that PostgreSQL prepares each once per connection and reuses its plan (at 1M instances, the
+ * statement of a study by PatientID took 0.78 ms planned each time, 0.39 ms prepared; a date range
+ * prepared took twice as long as planned anew, hence only those). A name is derived from the statement's text,
  * so one name always means one text. Identifiers with ever new key sets make ever new texts, and every
  * pooled connection keeps each statement it prepared: past `MAX_NAMED_STATEMENTS` distinct texts,
  * statements go unnamed (planned every time, as before), which bounds what the server holds.

@@ -1,6 +1,7 @@
 /**
- * Find statements are prepared by name on PostgreSQL (planned once per connection, not per batch), one
- * name per statement text, and only up to a bound of distinct texts.
+ * Find statements narrowed by equalities alone are prepared by name on PostgreSQL (planned once per
+ * connection, not per batch), one name per statement text, and only up to a bound of distinct texts;
+ * ranges and patterns are planned for their values.
  */
 import { createPgClient, type SqlClient } from '@dicomesh/archive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,14 @@ describe('find statements on PostgreSQL', () => {
         expect(result.final?.status).toBe(0);
         expect(result.matches).toHaveLength(2);
       }
+      // Ranges and patterns are planned for their values every time: never prepared.
+      const range = await harness.find('study', {
+        QueryRetrieveLevel: 'STUDY',
+        StudyDate: '20200101-20201231',
+      });
+      expect(range.matches).toHaveLength(2);
+      const pattern = await harness.find('study', { QueryRetrieveLevel: 'STUDY', AccessionNumber: 'ACC*' });
+      expect(pattern.matches).toHaveLength(4);
       const prepared = await single.query<{ name: string }>(
         "SELECT name FROM pg_prepared_statements WHERE name LIKE 'dicomesh_find_%'",
       );
