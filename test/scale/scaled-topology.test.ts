@@ -1,0 +1,190 @@
+/**
+ * The scale simulation (issue 6): two gateways behind haproxy (TCP, round-robin), two replicas of each
+ * backend balanced round_robin by the gateways' gRPC channels, one nats-server, one PostgreSQL.
+ * 1. The acceptance suite (the checks `make acceptance` runs) passes through haproxy's port.
+ * 2. Calls spread over both replicas of every service (each replica's own log lines).
+ * 3. One replica of each service is killed with SIGKILL in the middle of a stream of C-STOREs; afterwards
+ *    every object answered Success is found by C-FIND and retrieved by C-GET with the very bytes sent.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { pollUntil } from '../support/poll.ts';
+import {
+  BACKENDS,
+  type ReplicaProcess,
+  type ScaledTopology,
+  startScaledTopology,
+} from '../support/scaled-topology.ts';
+import { freePort } from '../support/topology.ts';
+import { acceptanceOnlyRegex, runAcceptance } from './acceptance-run.ts';
+import { connectChecker, findInstances, getSeries } from './archive-check.ts';
+import { isSuccess, type StoreOutcome, startStoreStream } from './store-stream.ts';
+
+const DEST_AE_TITLE = 'ACCEPTDEST';
+const ACCEPTANCE_TIMEOUT_MS = 150_000;
+const FAULT_TIMEOUT_MS = 90_000;
+/** Concurrent senders, and the objects each stores on one association before opening the next. */
+const SENDERS = 4;
+const OBJECTS_PER_ASSOCIATION = 8;
+/** Stores answered before the kills, and stores answered Success after them, before the stream stops. */
+const ANSWERED_BEFORE_KILL = 60;
+const SUCCESSES_AFTER_KILL = 60;
+const STREAM_DEADLINE_MS = 45_000;
+/** How long an object answered Success may take to be findable (it is indexed before the answer). */
+const FINDABLE_DEADLINE_MS = 10_000;
+const LOG_TAIL_LINES = 15;
+
+/** The log line each service writes per call it served. */
+const SERVED: Readonly<Record<string, RegExp>> = {
+  gateway: /"msg":"association opened"/,
+  verification: /"msg":"C-ECHO answered"/,
+  storage: /"msg":"C-STORE stored"/,
+  query: /"msg":"C-FIND answered"/,
+  retrieve: /"msg":"C-(GET|MOVE) answered"/,
+};
+
+let topology: ScaledTopology;
+let work: string;
+let destPort: number;
+
+function everyReplica(): ReplicaProcess[] {
+  return [...topology.gateways, ...BACKENDS.flatMap((b) => topology.backends[b])];
+}
+
+function printLogTails(): void {
+  for (const replica of [...everyReplica()]) {
+    const tail = replica.logLines().slice(-LOG_TAIL_LINES).join('\n');
+    process.stdout.write(`--- ${replica.name} (${replica.logFile})\n${tail}\n`);
+  }
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'dicomesh-scale-test-'));
+  destPort = await freePort();
+  const aeFile = join(work, 'ae.yaml');
+  await writeFile(aeFile, `- aeTitle: ${DEST_AE_TITLE}\n  host: 127.0.0.1\n  port: ${destPort}\n`);
+  topology = await startScaledTopology({ aeFile });
+});
+
+afterAll(async () => {
+  await topology?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('two of everything behind haproxy', () => {
+  it(
+    'passes the acceptance suite through the haproxy port',
+    async () => {
+      onTestFailed(printLogTails);
+      const run = await runAcceptance({
+        port: topology.dicomPort,
+        destAeTitle: DEST_AE_TITLE,
+        destPort,
+        workDir: join(work, 'acceptance'),
+        only: acceptanceOnlyRegex(),
+      });
+      expect(run.exitCode, run.output).toBe(0);
+    },
+    ACCEPTANCE_TIMEOUT_MS,
+  );
+
+  it('spreads the calls over both replicas of every service', async () => {
+    onTestFailed(printLogTails);
+    // The acceptance suite made dozens of associations and calls of each kind; each replica served some.
+    const served = await pollUntil(
+      'a served call in the log of every replica',
+      () => {
+        const counts = Object.fromEntries(
+          everyReplica().map((r) => [r.name, r.logLines().filter((line) => SERVED[r.service]?.test(line)).length]),
+        );
+        return Object.values(counts).every((n) => n > 0) ? counts : undefined;
+      },
+      5_000,
+    ).catch((error: unknown) => {
+      const counts = Object.fromEntries(
+        everyReplica().map((r) => [r.name, r.logLines().filter((line) => SERVED[r.service]?.test(line)).length]),
+      );
+      throw new Error(`${String(error)}: ${JSON.stringify(counts)}`);
+    });
+    process.stdout.write(`calls served per replica: ${JSON.stringify(served)}\n`);
+    for (const count of Object.values(served)) expect(count).toBeGreaterThan(0);
+  });
+
+  it(
+    'keeps every object answered Success when one replica of each service is killed with -9 mid-stream',
+    async () => {
+      onTestFailed(printLogTails);
+      const stream = startStoreStream({
+        port: topology.dicomPort,
+        workers: SENDERS,
+        perAssociation: OBJECTS_PER_ASSOCIATION,
+      });
+      let outcomes: readonly StoreOutcome[];
+      let killedAt: number;
+      try {
+        await pollUntil(
+          `${ANSWERED_BEFORE_KILL} stores answered`,
+          () => (stream.outcomes.length >= ANSWERED_BEFORE_KILL ? true : undefined),
+          STREAM_DEADLINE_MS,
+        );
+        const victims = [topology.gateways[0], ...BACKENDS.map((b) => topology.backends[b][0])];
+        await Promise.all(victims.map((v) => v?.kill9()));
+        killedAt = Date.now();
+        await pollUntil(
+          `${SUCCESSES_AFTER_KILL} stores answered Success after the kills`,
+          () =>
+            stream.outcomes.filter((o) => o.at > killedAt && isSuccess(o)).length >= SUCCESSES_AFTER_KILL
+              ? true
+              : undefined,
+          STREAM_DEADLINE_MS,
+        );
+      } finally {
+        await stream.stop();
+        outcomes = [...stream.outcomes];
+      }
+
+      const successes = outcomes.filter(isSuccess);
+      const failures = outcomes.filter((o) => !isSuccess(o));
+      process.stdout.write(
+        `stores: ${outcomes.length} answered, ${successes.length} Success, ${failures.length} failed` +
+          ` (${outcomes.filter((o) => o.at <= killedAt).length} before the kills);` +
+          ` ${stream.connectFailures.length} associations refused; failures: ${JSON.stringify(
+            failures.slice(0, 5).map((o) => o.error ?? `0x${o.status?.toString(16)}`),
+          )}\n`,
+      );
+      expect(outcomes.filter((o) => o.at <= killedAt && isSuccess(o)).length).toBeGreaterThan(0);
+
+      const sent = new Map(outcomes.map((o) => [o.object.sopInstanceUid, o]));
+      const checker = await connectChecker(topology.dicomPort);
+      try {
+        for (const [worker, series] of stream.series.entries()) {
+          const expected = successes.filter((o) => o.worker === worker).map((o) => o.object.sopInstanceUid);
+          // C-FIND: every Success is findable (polled: the index is written before the answer, so at once).
+          let missing: string[] = expected;
+          await pollUntil(
+            `every stored object of sender ${worker} found by C-FIND`,
+            async () => {
+              const found = await findInstances(checker, series);
+              missing = expected.filter((uid) => !found.has(uid));
+              return missing.length === 0 ? true : undefined;
+            },
+            FINDABLE_DEADLINE_MS,
+          ).catch(() => undefined);
+          expect(missing, `sender ${worker}: answered Success, not found by C-FIND`).toEqual([]);
+
+          // C-GET: every Success comes back byte-identical; whatever else comes back is an object sent
+          // whose answer was lost (a failure may be stored), and it is byte-identical too.
+          const got = await getSeries(checker, series);
+          expect(got.response.status, JSON.stringify(got.response)).toBe(0);
+          for (const uid of expected) expect(got.sha256ByUid.get(uid), uid).toBe(sent.get(uid)?.sha256);
+          for (const [uid, sha256] of got.sha256ByUid) expect(sha256, uid).toBe(sent.get(uid)?.sha256);
+        }
+      } finally {
+        await checker.association.release().catch(() => undefined);
+      }
+    },
+    FAULT_TIMEOUT_MS,
+  );
+});
