@@ -97,14 +97,20 @@ describe('two of everything behind haproxy', () => {
       'a served call in the log of every replica',
       () => {
         const counts = Object.fromEntries(
-          everyReplica().map((r) => [r.name, r.logLines().filter((line) => SERVED[r.service]?.test(line)).length]),
+          everyReplica().map((r) => [
+            r.name,
+            r.logLines().filter((line) => SERVED[r.service]?.test(line)).length,
+          ]),
         );
         return Object.values(counts).every((n) => n > 0) ? counts : undefined;
       },
       5_000,
     ).catch((error: unknown) => {
       const counts = Object.fromEntries(
-        everyReplica().map((r) => [r.name, r.logLines().filter((line) => SERVED[r.service]?.test(line)).length]),
+        everyReplica().map((r) => [
+          r.name,
+          r.logLines().filter((line) => SERVED[r.service]?.test(line)).length,
+        ]),
       );
       throw new Error(`${String(error)}: ${JSON.stringify(counts)}`);
     });

@@ -7,7 +7,13 @@
  */
 import { generateUid } from '@dicomesh/dicom';
 import type { DimseClient } from '@dicomesh/dimse';
-import { connectGateway, datasetSha256, type GeneratedObject, smallObject, storeGenerated } from '../support/scu.ts';
+import {
+  connectGateway,
+  datasetSha256,
+  type GeneratedObject,
+  smallObject,
+  storeGenerated,
+} from '../support/scu.ts';
 
 /** A modality does not hammer a port that just refused it: the pause before it connects again. */
 const RECONNECT_PAUSE_MS = 100;

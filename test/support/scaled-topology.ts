@@ -99,7 +99,8 @@ const alive = (c: ChildProcess | undefined): c is ChildProcess =>
 async function waitForPort(what: string, child: ChildProcess, port: number, logFile: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!(await accepts(port))) {
-    if (!alive(child)) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}); see ${logFile}`);
+    if (!alive(child))
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}); see ${logFile}`);
     if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}; see ${logFile}`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
@@ -118,7 +119,16 @@ function replicaCommand(service: ServiceName, hostName: string | undefined): [st
   if (hostName === undefined) return [process.execPath, [LAUNCHER, service]];
   return [
     'unshare',
-    ['--uts', 'sh', '-c', 'hostname "$0" && exec "$1" "$2" "$3"', hostName, process.execPath, LAUNCHER, service],
+    [
+      '--uts',
+      'sh',
+      '-c',
+      'hostname "$0" && exec "$1" "$2" "$3"',
+      hostName,
+      process.execPath,
+      LAUNCHER,
+      service,
+    ],
   ];
 }
 
@@ -144,7 +154,10 @@ function replicaProcess(
       if (alive(child)) throw new Error(`${name} is already running (pid ${child.pid})`);
       const log = createWriteStream(logFile, { flags: 'a' });
       const [command, args] = replicaCommand(service, ownHostName ? name : undefined);
-      const proc = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(command, args, {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child = proc;
       proc.stdout?.pipe(log);
       proc.stderr?.pipe(log);
@@ -162,7 +175,9 @@ function replicaProcess(
     },
     logLines() {
       try {
-        return readFileSync(logFile, 'utf8').split('\n').filter((line) => line.length > 0);
+        return readFileSync(logFile, 'utf8')
+          .split('\n')
+          .filter((line) => line.length > 0);
       } catch {
         return [];
       }
@@ -243,7 +258,14 @@ export async function startScaledTopology(options: ScaledTopologyOptions = {}): 
     for (let i = 0; i < REPLICAS; i++) {
       const port = await freePort();
       backends[service].push(
-        replicaProcess(service, i, port, logDir, { ...common, DICOMESH_GRPC_PORT: String(port) }, ownHostNames),
+        replicaProcess(
+          service,
+          i,
+          port,
+          logDir,
+          { ...common, DICOMESH_GRPC_PORT: String(port) },
+          ownHostNames,
+        ),
       );
     }
   }
@@ -283,7 +305,10 @@ export async function startScaledTopology(options: ScaledTopologyOptions = {}): 
     await Promise.all([...backends.storage, ...backends.verification].map((r) => r.start()));
     await Promise.all([...backends.query, ...backends.retrieve].map((r) => r.start()));
     await Promise.all(gateways.map((g) => g.start()));
-    haproxy = await startHaproxy(dataDir, gateways.map((g) => g.port));
+    haproxy = await startHaproxy(
+      dataDir,
+      gateways.map((g) => g.port),
+    );
   } catch (error) {
     await stop();
     throw error;
