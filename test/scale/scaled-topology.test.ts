@@ -6,6 +6,7 @@
  * 3. One replica of each service is killed with SIGKILL in the middle of a stream of C-STOREs; afterwards
  *    every object answered Success is found by C-FIND and retrieved by C-GET with the very bytes sent.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,9 +87,26 @@ describe('two of everything behind haproxy', () => {
         only: acceptanceOnlyRegex(),
       });
       expect(run.exitCode, run.output).toBe(0);
+      const summary = /^(\d+) passed, (\d+) failed$/m.exec(run.output);
+      process.stdout.write(`acceptance through haproxy: ${summary?.[0]}\n`);
+      expect(Number(summary?.[1])).toBeGreaterThan(0);
+      expect(summary?.[2]).toBe('0');
     },
     ACCEPTANCE_TIMEOUT_MS,
   );
+
+  it('runs each storage replica under its own host name, so their temporary blob files have distinct owners', () => {
+    // The fs blob store's owner tag defaults to the host name; a restarted replica removes every temporary
+    // file of its own owner, which must never be the files another replica is writing into the shared dir.
+    expect(topology.ownHostNames).toBe(true);
+    const names = topology.backends.storage.map((replica) => {
+      const run = spawnSync('nsenter', ['--target', String(replica.pid()), '--uts', 'hostname'], {
+        encoding: 'utf8',
+      });
+      return run.stdout.trim();
+    });
+    expect(names).toEqual(topology.backends.storage.map((replica) => replica.name));
+  });
 
   it('spreads the calls over both replicas of every service', async () => {
     onTestFailed(printLogTails);

@@ -10,7 +10,7 @@
  * its temporary files with the host name, and a restarted replica removes only its own tag's leftovers.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const LAUNCHER = join(ROOT, 'services/dicomesh/dist/main.js');
 const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
+/** Debian's haproxy, in /usr/sbin (not on a user's PATH there). */
+const HAPROXY = existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy';
 /** Replicas of each service. */
 export const REPLICAS = 2;
 export const BACKENDS = ['verification', 'storage', 'query', 'retrieve'] as const;
@@ -68,6 +70,11 @@ export interface ScaledTopology {
   readonly haproxy: Haproxy;
   readonly gateways: readonly ReplicaProcess[];
   readonly backends: Readonly<Record<BackendName, readonly ReplicaProcess[]>>;
+  /**
+   * True when every replica runs under its own host name (its `name`), as pods do; false when this process
+   * may not create UTS namespaces (not root), and all share this machine's name.
+   */
+  readonly ownHostNames: boolean;
   stop(): Promise<void>;
 }
 
@@ -213,10 +220,10 @@ export async function startHaproxy(dir: string, gatewayPorts: readonly number[])
   const configFile = join(dir, 'haproxy.cfg');
   const logFile = join(dir, 'logs', 'haproxy.log');
   await writeFile(configFile, haproxyConfig(port, gatewayPorts));
-  const check = spawnSync('haproxy', ['-c', '-q', '-f', configFile], { encoding: 'utf8' });
+  const check = spawnSync(HAPROXY, ['-c', '-q', '-f', configFile], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`haproxy rejects ${configFile}: ${check.stderr}${check.stdout}`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const proc = spawn('haproxy', ['-db', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(HAPROXY, ['-db', '-f', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout?.pipe(log);
   proc.stderr?.pipe(log);
   await waitForPort('haproxy', proc, port, logFile);
@@ -313,5 +320,15 @@ export async function startScaledTopology(options: ScaledTopologyOptions = {}): 
     await stop();
     throw error;
   }
-  return { dicomPort: haproxy.port, dataDir, nats, postgres, haproxy, gateways, backends, stop };
+  return {
+    dicomPort: haproxy.port,
+    dataDir,
+    nats,
+    postgres,
+    haproxy,
+    gateways,
+    backends,
+    ownHostNames,
+    stop,
+  };
 }
