@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateUid } from '@dicomesh/dicom';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { pollUntil } from '../support/poll.ts';
 import {
@@ -18,6 +19,7 @@ import {
   type ScaledTopology,
   startScaledTopology,
 } from '../support/scaled-topology.ts';
+import { smallObject, storeGenerated } from '../support/scu.ts';
 import { freePort } from '../support/topology.ts';
 import { acceptanceOnlyRegex, runAcceptance } from './acceptance-run.ts';
 import { connectChecker, findInstances, getSeries } from './archive-check.ts';
@@ -36,6 +38,8 @@ const STREAM_DEADLINE_MS = 45_000;
 /** How long an object answered Success may take to be findable (it is indexed before the answer). */
 const FINDABLE_DEADLINE_MS = 10_000;
 const LOG_TAIL_LINES = 15;
+/** How long restarted replicas may take to be served traffic again. */
+const REJOIN_DEADLINE_MS = 20_000;
 
 /** The log line each service writes per call it served. */
 const SERVED: Readonly<Record<string, RegExp>> = {
@@ -47,11 +51,31 @@ const SERVED: Readonly<Record<string, RegExp>> = {
 };
 
 let topology: ScaledTopology;
+/** The replicas the fault test killed. */
+let victims: ReplicaProcess[] = [];
 let work: string;
 let destPort: number;
 
 function everyReplica(): ReplicaProcess[] {
   return [...topology.gateways, ...BACKENDS.flatMap((b) => topology.backends[b])];
+}
+
+function servedCount(replica: ReplicaProcess): number {
+  return replica.logLines().filter((line) => SERVED[replica.service]?.test(line)).length;
+}
+
+/** One association through haproxy with a call of each kind: C-ECHO, C-STORE, C-FIND, C-GET. */
+async function callEveryService(): Promise<void> {
+  const client = await connectChecker(topology.dicomPort);
+  try {
+    const series = { studyInstanceUid: generateUid(), seriesInstanceUid: generateUid() };
+    expect(await client.echo()).toBe(0);
+    expect((await storeGenerated(client, smallObject(series))).status).toBe(0);
+    expect((await findInstances(client, series)).size).toBe(1);
+    expect((await getSeries(client, series)).sha256ByUid.size).toBe(1);
+  } finally {
+    await client.association.release().catch(() => undefined);
+  }
 }
 
 function printLogTails(): void {
@@ -114,22 +138,12 @@ describe('two of everything behind haproxy', () => {
     const served = await pollUntil(
       'a served call in the log of every replica',
       () => {
-        const counts = Object.fromEntries(
-          everyReplica().map((r) => [
-            r.name,
-            r.logLines().filter((line) => SERVED[r.service]?.test(line)).length,
-          ]),
-        );
+        const counts = Object.fromEntries(everyReplica().map((r) => [r.name, servedCount(r)]));
         return Object.values(counts).every((n) => n > 0) ? counts : undefined;
       },
       5_000,
     ).catch((error: unknown) => {
-      const counts = Object.fromEntries(
-        everyReplica().map((r) => [
-          r.name,
-          r.logLines().filter((line) => SERVED[r.service]?.test(line)).length,
-        ]),
-      );
+      const counts = Object.fromEntries(everyReplica().map((r) => [r.name, servedCount(r)]));
       throw new Error(`${String(error)}: ${JSON.stringify(counts)}`);
     });
     process.stdout.write(`calls served per replica: ${JSON.stringify(served)}\n`);
@@ -153,8 +167,12 @@ describe('two of everything behind haproxy', () => {
           () => (stream.outcomes.length >= ANSWERED_BEFORE_KILL ? true : undefined),
           STREAM_DEADLINE_MS,
         );
-        const victims = [topology.gateways[0], ...BACKENDS.map((b) => topology.backends[b][0])];
-        await Promise.all(victims.map((v) => v?.kill9()));
+        victims = [topology.gateways, ...BACKENDS.map((b) => topology.backends[b])].map((replicas) => {
+          const first = replicas[0];
+          if (first === undefined) throw new Error('a service without replicas');
+          return first;
+        });
+        await Promise.all(victims.map((v) => v.kill9()));
         killedAt = Date.now();
         await pollUntil(
           `${SUCCESSES_AFTER_KILL} stores answered Success after the kills`,
@@ -174,7 +192,7 @@ describe('two of everything behind haproxy', () => {
       process.stdout.write(
         `stores: ${outcomes.length} answered, ${successes.length} Success, ${failures.length} failed` +
           ` (${outcomes.filter((o) => o.at <= killedAt).length} before the kills);` +
-          ` ${stream.connectFailures.length} associations refused; failures: ${JSON.stringify(
+          ` ${stream.connectFailures.length} associations refused ${JSON.stringify(stream.connectFailures.slice(0, 2))}; failures: ${JSON.stringify(
             failures.slice(0, 5).map((o) => o.error ?? `0x${o.status?.toString(16)}`),
           )}\n`,
       );
@@ -211,4 +229,25 @@ describe('two of everything behind haproxy', () => {
     },
     FAULT_TIMEOUT_MS,
   );
+
+  it('serves with the killed replicas again once they are restarted, as their Deployments would', async () => {
+    onTestFailed(printLogTails);
+    expect(victims.length).toBe(BACKENDS.length + 1);
+    await Promise.all(victims.map((v) => v.start()));
+    const before = new Map(victims.map((v) => [v.name, servedCount(v)]));
+    // haproxy takes a gateway back after two good checks, a gRPC channel redials within its backoff:
+    // associations of a call of each kind go on until every restarted replica has served one.
+    await pollUntil(
+      'a call served by every restarted replica',
+      async () => {
+        await callEveryService();
+        return victims.every((v) => servedCount(v) > (before.get(v.name) ?? 0)) ? true : undefined;
+      },
+      REJOIN_DEADLINE_MS,
+      0,
+    ).catch((error: unknown) => {
+      const counts = victims.map((v) => `${v.name}: ${before.get(v.name)} -> ${servedCount(v)}`);
+      throw new Error(`${String(error)} (${counts.join(', ')})`);
+    });
+  });
 });
