@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { type Tracer, trace } from '@opentelemetry/api';
 import { startAssociationSession } from './association-session.js';
 import type { Backends } from './backends.js';
+import { findExtendedNegotiation } from './find-handler.js';
 import { type GatewayMetrics, gatewayMetrics } from './gateway-metrics.js';
 import type { PermissionCheck } from './permission-guard.js';
 import { presentationPolicy } from './presentation-policy.js';
@@ -81,6 +82,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     transferSyntaxPreference: TransferSyntaxPreference.Requestor,
     // C-GET: the SCP role for storage SOP classes, so sub-operations go back on the association.
     selectRole,
+    // Relational queries (PS3.4 C.4.1.2.2) for the FIND SOP classes, when the SCU asks for them.
+    extendedNegotiation: findExtendedNegotiation,
     maxPduLength: options.maxPduLength,
     artimTimeoutMs: options.artimTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs,
