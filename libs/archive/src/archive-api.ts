@@ -11,16 +11,28 @@ export interface BlobWriteResult {
   readonly size: number;
   /** Hex SHA-256 of every byte written (meta header included). */
   readonly sha256: string;
+  /**
+   * A blob was already under `key` (the same bytes, the key holding their digest): it was kept as it was
+   * and this writer's copy dropped. Its owner (an indexed instance, or another store in flight) is not the
+   * caller, so the caller must never remove it.
+   */
+  readonly existed: boolean;
 }
 
 /** One blob being written: bytes go to a temporary file; `commit` makes it durable under its key. */
 export interface BlobWriter {
-  /** Resolves when the bytes are handed to the file (waits under backpressure). */
-  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Resolves when the bytes are handed to the file (waits under backpressure). Several chunks given at once
+   * (a header and the first data, say) go to the file in one write.
+   */
+  write(chunk: Uint8Array | readonly Uint8Array[]): Promise<void>;
   /** Bytes and SHA-256 so far (the key is usually derived from them). */
   readonly size: number;
   digest(): string;
-  /** fsync the file, rename it to `key`, fsync the directory. After this resolves the blob survives a crash. */
+  /**
+   * Flush the file's data to disk, link it under `key` (never replacing a blob already there), fsync the
+   * directory. After this resolves the blob survives a crash.
+   */
   commit(key: BlobKey): Promise<BlobWriteResult>;
   /** Remove the temporary file; safe to call after a failure, and more than once. */
   abort(): Promise<void>;
@@ -84,20 +96,27 @@ export interface OutboxRow extends OutboxEvent {
 
 export type StoreOutcome = 'stored' | 'duplicate' | 'replaced';
 
+/** What `storeInstance` did. */
+export type IndexStoreResult =
+  | { readonly outcome: 'stored' }
+  | { readonly outcome: 'replaced'; readonly replacedBlobKey?: BlobKey }
+  | { readonly outcome: 'duplicate'; readonly storedBlobKey: BlobKey };
+
 /** What storage asks of the index. */
 export interface StorageIndex {
   /** The record of an instance already stored, if any. */
   findInstance(sopInstanceUid: string): Promise<{ blobKey: BlobKey; sha256: string } | undefined>;
   /**
    * In ONE transaction: upsert patient, study, series, insert the instance and the outbox event.
-   * An instance already there: 'duplicate' (nothing changes, no event) unless `overwrite`, then 'replaced'
-   * (the old blob key is returned so the caller can remove it after commit).
+   * An instance already there: 'duplicate' (nothing changes, no event; `storedBlobKey` is the blob the
+   * index keeps) unless `overwrite`, then 'replaced' (the old blob key is returned, when it differs from
+   * the record's, so the caller can remove it after commit).
    */
   storeInstance(
     record: InstanceRecord,
     event: OutboxEvent,
     options: { overwrite: boolean },
-  ): Promise<{ outcome: StoreOutcome; replacedBlobKey?: BlobKey }>;
+  ): Promise<IndexStoreResult>;
 }
 
 /** What the outbox relay asks of the index. */

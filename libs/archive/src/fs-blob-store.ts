@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { BlobKey, BlobStore, BlobWriteResult, BlobWriter } from './archive-api.js';
 import { BLOB_KEY_DIGEST_LENGTH, parseBlobKey } from './blob-key.js';
@@ -56,22 +56,20 @@ export async function createFsBlobStore(
     return { path: join(root, ...segments), segments };
   };
 
+  /**
+   * Makes the directories of a key durable: known ones cost nothing; the others are made in one recursive
+   * mkdir (which does not fail on those that exist) and each parent fsynced, also when the directory
+   * existed: its creator may not have made its entry durable yet (a concurrent commit).
+   */
   const makeDirectories = async (segments: readonly string[]): Promise<void> => {
-    let parent = root;
-    for (const segment of segments) {
-      const dir = join(parent, segment);
-      if (!durableDirectories.has(dir)) {
-        try {
-          await mkdir(dir);
-        } catch (error) {
-          if (!isCode(error, 'EEXIST')) throw error;
-        }
-        // Also when it existed: its creator may not have made its entry durable yet (a concurrent commit).
-        await fsyncDirectory(parent);
-        if (durableDirectories.size >= DURABLE_DIRECTORY_CACHE_LIMIT) durableDirectories.clear();
-        durableDirectories.add(dir);
-      }
-      parent = dir;
+    const dirs = segments.map((_, i) => join(root, ...segments.slice(0, i + 1)));
+    const first = dirs.findIndex((dir) => !durableDirectories.has(dir));
+    if (first < 0) return;
+    await mkdir(dirs[dirs.length - 1] as string, { recursive: true });
+    for (let i = first; i < dirs.length; i++) {
+      await fsyncDirectory(i === 0 ? root : (dirs[i - 1] as string));
+      if (durableDirectories.size >= DURABLE_DIRECTORY_CACHE_LIMIT) durableDirectories.clear();
+      durableDirectories.add(dirs[i] as string);
     }
   };
 
@@ -167,20 +165,19 @@ class FsBlobWriter implements BlobWriter {
     return this.#digest;
   }
 
-  write(chunk: Uint8Array): Promise<void> {
+  write(chunks: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (this.#state !== 'open') return Promise.reject(new BlobWriterClosedError('write', this.#state));
-    if (chunk.byteLength === 0) return Promise.resolve();
-    this.#hash.update(chunk);
+    const list = (chunks instanceof Uint8Array ? [chunks] : chunks).filter((chunk) => chunk.byteLength > 0);
+    if (list.length === 0) return Promise.resolve();
+    for (const chunk of list) {
+      this.#hash.update(chunk);
+      this.#size += chunk.byteLength;
+    }
     this.#digest = undefined;
-    this.#size += chunk.byteLength;
     const written = this.#writing.then(async () => {
       if (this.#state !== 'open') throw new BlobWriterClosedError('write', this.#state);
       try {
-        let offset = 0;
-        while (offset < chunk.byteLength) {
-          const { bytesWritten } = await this.file.write(chunk, offset, chunk.byteLength - offset);
-          offset += bytesWritten;
-        }
+        await writeAll(this.file, list);
       } catch (error) {
         this.#state = 'failed';
         throw error;
@@ -201,19 +198,29 @@ class FsBlobWriter implements BlobWriter {
       throw new InvalidBlobKeyError(key, BlobKeyProblem.Digest);
     }
     this.#state = 'committed'; // no write or second commit from here on
+    let existed = false;
     try {
-      await this.file.sync();
+      // The file's data (and the size that finds it); the name is made durable by the directory's fsync.
+      await this.file.datasync();
       await this.#closeFile();
       await this.makeDirectories(segments.slice(0, -1));
-      await rename(this.temporaryPath, path);
+      // A link, not a rename: a blob already under the key is never replaced (it may be an indexed one).
+      try {
+        await link(this.temporaryPath, path);
+      } catch (error) {
+        if (!isCode(error, 'EEXIST')) throw error;
+        existed = true;
+      }
+      // Also when it existed: its writer may not have made the entry durable yet (a concurrent commit).
       await fsyncDirectory(dirname(path));
     } catch (error) {
       this.#state = 'failed';
       await this.#removeTemporary().catch(() => undefined);
       throw error;
     }
-    this.release();
-    return { key, size: this.#size, sha256 };
+    // The blob is durable under its key; the temporary name goes (if that fails, cleanTemporary removes it).
+    await this.#removeTemporary().catch(() => undefined);
+    return { key, size: this.#size, sha256, existed };
   }
 
   async abort(): Promise<void> {
@@ -238,6 +245,23 @@ class FsBlobWriter implements BlobWriter {
     if (!this.#fileOpen) return;
     this.#fileOpen = false;
     await this.file.close();
+  }
+}
+
+/** Writes every byte of `chunks` in order: one write (or writev) call, more only after a short write. */
+async function writeAll(file: FileHandle, chunks: readonly Uint8Array[]): Promise<void> {
+  let pending = chunks;
+  while (pending.length > 0) {
+    const { bytesWritten } =
+      pending.length === 1 ? await file.write(pending[0] as Uint8Array) : await file.writev(pending);
+    let skip = bytesWritten;
+    let i = 0;
+    while (i < pending.length && skip >= (pending[i] as Uint8Array).byteLength) {
+      skip -= (pending[i] as Uint8Array).byteLength;
+      i++;
+    }
+    pending = pending.slice(i);
+    if (skip > 0) pending = [(pending[0] as Uint8Array).subarray(skip), ...pending.slice(1)];
   }
 }
 

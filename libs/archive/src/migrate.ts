@@ -1,6 +1,7 @@
 import { IndexUnavailableError, MigrationError } from './errors.js';
 import * as initial from './migrations/0001-initial.js';
 import * as patientNamePrefix from './migrations/0002-patient-name-prefix.js';
+import * as storeInstanceFunction from './migrations/0003-store-instance-function.js';
 import type { SqlClient } from './sql-client.js';
 
 export interface Migration {
@@ -10,7 +11,7 @@ export interface Migration {
 }
 
 /** Every migration, in the order they apply. Append only: an applied migration never changes. */
-export const MIGRATIONS: readonly Migration[] = [initial, patientNamePrefix];
+export const MIGRATIONS: readonly Migration[] = [initial, patientNamePrefix, storeInstanceFunction];
 
 /** Key of the transaction-scoped advisory lock that serializes replicas migrating at once. */
 export const MIGRATION_LOCK_KEY = 0x64636d73; // 'dcms'

@@ -73,6 +73,34 @@ describe('archive index on postgresql, lock order', () => {
   });
 });
 
+describe('archive index on postgresql, a store that loses the race for a new instance', () => {
+  it('is a duplicate of the winner and changes nothing (its hierarchy upserts roll back with it)', async () => {
+    database = await backends.fresh('postgresql');
+    const { client } = database;
+    await migrate(client);
+    const index = createArchiveIndex(client);
+    const winner = instanceRecord();
+    const loser = { ...instanceRecord({ ...winner, content: 'other bytes' }), studyDescription: 'loser' };
+
+    // The winner's store in flight: its instance row inserted, not yet committed.
+    const other = await database.connect();
+    const outcome = await other.transaction(async (tx) => {
+      await createArchiveIndex(tx).storeInstance(winner, storedEvent(winner), { overwrite: false });
+      const losing = index.storeInstance(loser, storedEvent(loser), { overwrite: false });
+      await waitFor(async () => {
+        const { rows } = await client.query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return Number(rows[0]?.n) > 0;
+      }, 'the second store to wait for the first');
+      return { losing }; // not awaited inside: it waits for this transaction to commit
+    });
+    expect(await outcome.losing).toEqual({ outcome: 'duplicate', storedBlobKey: winner.blobKey });
+    expect(await counts(client)).toEqual({ patients: 1, studies: 1, series: 1, instances: 1, outbox: 1 });
+    expect((await index.getInstance(winner.sopInstanceUid))?.studyDescription).toBe(winner.studyDescription);
+  });
+});
+
 describe('archive index on postgresql, concurrency within one study', () => {
   it('a store into a known, unchanged study does not wait for another transaction holding its patient row', async () => {
     database = await backends.fresh('postgresql');
@@ -140,6 +168,7 @@ describe.each(BACKENDS)('archive index on %s', (backend) => {
 
     expect(await index.storeInstance(again, storedEvent(again), { overwrite: false })).toEqual({
       outcome: 'duplicate',
+      storedBlobKey: first.blobKey,
     });
     expect(await counts(client)).toEqual({ patients: 1, studies: 1, series: 1, instances: 1, outbox: 1 });
     expect(await index.findInstance(first.sopInstanceUid)).toEqual({

@@ -68,7 +68,12 @@ describe('fs blob store: commit', () => {
     expect(writer.size).toBe(bytes.length);
     expect(writer.digest()).toBe(sha256(bytes));
 
-    expect(await writer.commit(key)).toEqual({ key, size: bytes.length, sha256: sha256(bytes) });
+    expect(await writer.commit(key)).toEqual({
+      key,
+      size: bytes.length,
+      sha256: sha256(bytes),
+      existed: false,
+    });
     expect(await store.exists(key)).toBe(true);
     expect(await temporaryFiles()).toEqual([]);
     const onDisk = await readFile(join(root, ...key.split('/')));
@@ -116,6 +121,62 @@ describe('fs blob store: commit', () => {
       expect((await collect(store.read(key))).bytes.equals(blobs[i] as Buffer)).toBe(true);
     }
     expect(await readdir(join(root, studyInstanceUid, seriesInstanceUid))).toHaveLength(12);
+  });
+
+  it('chunks given together (a header and the first data) land in order, with the digest of them all', async () => {
+    const parts = [randomBytes(132), randomBytes(70_000), new Uint8Array(0), randomBytes(5)];
+    const bytes = Buffer.concat(parts);
+    const writer = await store.create();
+    await writer.write(parts);
+    await writer.write([randomBytes(0)]);
+    const tail = randomBytes(3000);
+    await writer.write(tail);
+    const all = Buffer.concat([bytes, tail]);
+    expect(writer.size).toBe(all.length);
+    const result = await writer.commit(keyFor(all));
+    expect(result.sha256).toBe(sha256(all));
+    expect((await collect(store.read(result.key))).bytes.equals(all)).toBe(true);
+  });
+
+  it('a commit under a key that already holds a blob keeps that blob, says so and leaves no temp file', async () => {
+    const bytes = randomBytes(2000);
+    const key = keyFor(bytes);
+    const first = await store.create();
+    await first.write(bytes);
+    expect((await first.commit(key)).existed).toBe(false);
+    const path = join(root, ...key.split('/'));
+    const before = await stat(path);
+
+    const second = await store.create();
+    await second.write(bytes);
+    expect(await second.commit(key)).toEqual({
+      key,
+      size: bytes.length,
+      sha256: sha256(bytes),
+      existed: true,
+    });
+    const after = await stat(path);
+    expect(after.ino).toBe(before.ino); // the very file that was there, not a replacement
+    expect(await temporaryFiles()).toEqual([]);
+    expect((await collect(store.read(key))).bytes.equals(bytes)).toBe(true);
+  });
+
+  it('a second store on the same root commits into directories it did not make', async () => {
+    const studyInstanceUid = uid();
+    const seriesInstanceUid = uid();
+    const commitOne = async (target: BlobStore) => {
+      const bytes = randomBytes(100);
+      const writer = await target.create();
+      await writer.write(bytes);
+      return (
+        await writer.commit(keyFor(bytes, { studyInstanceUid, seriesInstanceUid, sopInstanceUid: uid() }))
+      ).key;
+    };
+    await commitOne(store);
+    const other = await createFsBlobStore(root, { owner: 'other-node' });
+    const key = await commitOne(other);
+    expect(await other.exists(key)).toBe(true);
+    expect(await readdir(join(root, studyInstanceUid, seriesInstanceUid))).toHaveLength(2);
   });
 
   it('an empty blob commits too', async () => {

@@ -2,7 +2,7 @@
  * One C-STORE, from the header and the data set's chunks to a durable, indexed object: the header's UIDs
  * are checked, the blob writer gets the Part 10 meta header and then every chunk as it comes (the caller's
  * stream waits while the file write does), the parser reads the same chunks, and at the end the object is
- * committed (fsync, rename) and indexed with its outbox event in one transaction.
+ * committed (data synced, linked under its key) and indexed with its outbox event in one transaction.
  */
 import {
   type BlobKey,
@@ -145,7 +145,8 @@ export async function storeObject(
   try {
     const received = await inSpan(tracer, 'blob write', async (span) => {
       writer = await options.blobStore.create();
-      await writer.write(meta);
+      // The meta header goes to the file with the first chunk, in one write.
+      let pendingMeta: Uint8Array | undefined = meta;
       let bytes = 0;
       for await (const chunk of chunks) {
         bytes += chunk.length;
@@ -161,8 +162,10 @@ export async function storeObject(
             },
           );
         }
-        await writer.write(chunk);
+        await writer.write(pendingMeta === undefined ? chunk : [pendingMeta, chunk]);
+        pendingMeta = undefined;
       }
+      if (pendingMeta !== undefined) await writer.write(pendingMeta);
       span.setAttribute('dicom.bytes', bytes);
       return bytes;
     });
@@ -177,27 +180,12 @@ export async function storeObject(
     const uids = checkDataSet(header, parsed);
     const w = writer!;
 
-    const existing = await options.index.findInstance(uids.sopInstanceUid);
-    if (existing !== undefined && !options.overwrite) {
-      await w.abort();
-      options.logger.info('C-STORE duplicate ignored', {
-        sopInstanceUid: uids.sopInstanceUid,
-        blobKey: existing.blobKey,
-      });
-      return {
-        status: Status.Success,
-        duplicate: true,
-        outcome: 'duplicate',
-        blobKey: existing.blobKey,
-        size: received,
-      };
-    }
-
+    // No look-up first: the index transaction decides (a duplicate's file is dropped after it).
     const key = blobKeyFor({ ...uids, sha256: w.digest() });
     const blob = await inSpan(tracer, 'blob commit', () => w.commit(key));
     committed = blob.key;
-    // The same bytes again (overwrite mode): the file under this key is the indexed one; never remove it.
-    keepCommitted = existing?.blobKey === blob.key;
+    // A blob already under this key (the same bytes) belongs to an indexed instance or another store in flight.
+    keepCommitted = blob.existed;
 
     const object: StoredObject = {
       ...uids,
@@ -215,20 +203,27 @@ export async function storeObject(
       }),
     );
     if (result.outcome === 'duplicate') {
-      // Another call stored it between findInstance and here: keep theirs (which may be this very file).
-      const current = await options.index.findInstance(uids.sopInstanceUid);
-      if (current?.blobKey !== blob.key) await removeQuietly(options, blob.key);
+      // Stored before (or by a concurrent call): keep the indexed copy, which may be this very file.
+      if (result.storedBlobKey !== blob.key && !blob.existed) await removeQuietly(options, blob.key);
       committed = undefined;
+      options.logger.info('C-STORE duplicate ignored', {
+        sopInstanceUid: uids.sopInstanceUid,
+        blobKey: result.storedBlobKey,
+      });
       return {
         status: Status.Success,
         duplicate: true,
         outcome: 'duplicate',
-        blobKey: current?.blobKey ?? blob.key,
+        blobKey: result.storedBlobKey,
         size: received,
       };
     }
     committed = undefined;
-    if (result.replacedBlobKey !== undefined && result.replacedBlobKey !== blob.key) {
+    if (
+      result.outcome === 'replaced' &&
+      result.replacedBlobKey !== undefined &&
+      result.replacedBlobKey !== blob.key
+    ) {
       await removeQuietly(options, result.replacedBlobKey);
     }
     options.relay?.notify();
