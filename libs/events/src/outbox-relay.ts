@@ -19,6 +19,8 @@ import { contextFromHeaders } from './trace-headers.js';
 
 /** Instrumentation scope of the relay's spans (when no tracer is given). */
 const TRACER_NAME = '@dicomesh/events';
+/** Default wait between a notification and the round that publishes it (see `coalesceMs`). */
+export const DEFAULT_OUTBOX_COALESCE_MS = 5;
 
 export interface OutboxRelayOptions {
   readonly store: OutboxStore;
@@ -27,6 +29,11 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** How often an idle relay looks for rows nobody notified it of (default 1000 ms). */
   readonly idleIntervalMs?: number;
+  /**
+   * How long a notified relay waits before its round (default 5 ms), so that the commits of a burst (one
+   * per C-STORE) are read, published and marked published as one batch instead of a round each.
+   */
+  readonly coalesceMs?: number;
   /** First delay after a failure, doubled on each further failure (default 250 ms). */
   readonly minBackoffMs?: number;
   /** Longest delay between retries (default 5000 ms). */
@@ -54,6 +61,7 @@ export class OutboxRelay {
   private readonly publisher: EventPublisher;
   private readonly batchSize: number;
   private readonly idleIntervalMs: number;
+  private readonly coalesceMs: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly logger: Logger;
@@ -69,8 +77,10 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   /** Set by notify() while a round runs, so the loop goes round again instead of sleeping. */
   private notified = false;
-  /** Resolves the current sleep early (notify while idle, stop always). */
+  /** Resolves the current sleep early (stop). */
   private wake: (() => void) | undefined;
+  /** Cuts the current idle sleep down to `coalesceMs` (notify). */
+  private hurry: (() => void) | undefined;
   private sleepKind: 'idle' | 'backoff' | undefined;
   /** When the relay first saw each row it has not yet published (relay lag). */
   private readonly firstSeen = new Map<number, number>();
@@ -86,12 +96,16 @@ export class OutboxRelay {
     this.publisher = options.publisher;
     this.batchSize = options.batchSize ?? 100;
     this.idleIntervalMs = options.idleIntervalMs ?? 1_000;
+    this.coalesceMs = options.coalesceMs ?? DEFAULT_OUTBOX_COALESCE_MS;
     this.minBackoffMs = options.minBackoffMs ?? 250;
     this.maxBackoffMs = options.maxBackoffMs ?? 5_000;
     this.logger = options.logger ?? createLogger('events');
     this.tracer = options.tracer;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new RangeError(`OutboxRelay: batchSize must be a positive integer, got ${this.batchSize}`);
+    }
+    if (!Number.isFinite(this.coalesceMs) || this.coalesceMs < 0) {
+      throw new RangeError(`OutboxRelay: coalesceMs must be a finite number >= 0, got ${this.coalesceMs}`);
     }
     const registry = options.metrics ?? defaultRegistry;
     this.metrics = {
@@ -125,10 +139,13 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Wake the relay now: call after each commit that wrote an outbox row. Does not cut a failure backoff short. */
+  /**
+   * Call after each commit that wrote an outbox row: the relay runs a round within `coalesceMs` (with every
+   * row committed by then). Does not cut a failure backoff short.
+   */
   notify(): void {
     this.notified = true;
-    if (this.sleepKind === 'idle') this.wake?.();
+    if (this.sleepKind === 'idle') this.hurry?.();
   }
 
   /** Stops after the batch in flight (its acknowledged rows are marked published). */
@@ -153,9 +170,10 @@ export class OutboxRelay {
         outcome = 'failed';
         this.fail(error, 'outbox round failed');
       }
-      if (outcome === 'more' || (outcome === 'idle' && this.notified)) continue;
+      if (outcome === 'more') continue;
       if (this.state !== RelayState.Running) break;
-      if (outcome === 'idle') await this.sleep('idle', this.idleIntervalMs);
+      // Notified during the round: its rows (and a burst's next ones) go in the next round, coalesceMs on.
+      if (outcome === 'idle') await this.sleep('idle', this.notified ? this.coalesceMs : this.idleIntervalMs);
       else {
         const n = this.stats.consecutiveFailures;
         await this.sleep('backoff', Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** Math.max(0, n - 1)));
@@ -278,14 +296,22 @@ export class OutboxRelay {
 
   private sleep(kind: 'idle' | 'backoff', ms: number): Promise<void> {
     return new Promise((resolve) => {
+      const until = Date.now() + ms;
       const done = (): void => {
         clearTimeout(timer);
         this.wake = undefined;
+        this.hurry = undefined;
         this.sleepKind = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      let timer = setTimeout(done, ms);
       this.wake = done;
+      this.hurry = () => {
+        if (until - Date.now() <= this.coalesceMs) return;
+        clearTimeout(timer);
+        timer = setTimeout(done, this.coalesceMs);
+        this.hurry = undefined; // one notification is enough to bring the round forward
+      };
       this.sleepKind = kind;
     });
   }

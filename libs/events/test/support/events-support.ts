@@ -48,6 +48,7 @@ export class MemoryOutboxStore implements OutboxStore {
   failMarkPublished = 0;
   failPending = 0;
   markCalls = 0;
+  pendingCalls = 0;
 
   add(event: OutboxEvent): OutboxRow {
     const row: OutboxRow = { ...event, id: this.nextId++ };
@@ -56,6 +57,7 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 
   async pending(limit: number): Promise<readonly OutboxRow[]> {
+    this.pendingCalls++;
     if (this.failPending > 0) {
       this.failPending--;
       throw new Error('injected: pending() failed');
