@@ -6,7 +6,7 @@ NODE := $(CURDIR)/node_modules/.bin/node
 BIN := $(CURDIR)/node_modules/.bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all deps system-deps build proto proto-check lint unit test acceptance acceptance-all-in-one acceptance-services chart-test run run-services bench clean
+.PHONY: all deps system-deps build proto proto-check lint unit test acceptance acceptance-all-in-one acceptance-services chart-test scale-test run run-services bench clean
 
 all: build
 
@@ -55,6 +55,10 @@ acceptance-services: build system-deps
 ## The Helm chart and the image: helm lint, helm template validated against the Kubernetes schemas, helm-unittest, hadolint.
 chart-test: system-deps
 	bash test/chart/run.sh
+
+## The scale simulation alone (make unit runs it too): two of every service behind haproxy, replicas killed -9.
+scale-test: build system-deps
+	$(BIN)/vitest run --config .config/vitest.config.ts test/scale
 
 test: system-deps proto-check lint unit chart-test acceptance
 
