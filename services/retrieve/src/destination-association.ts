@@ -7,6 +7,7 @@ import type { BlobStore } from '@dicomesh/archive';
 import { connectScu, type DimseClient } from '@dicomesh/dimse';
 import { dataSetSource, watched } from './data-set-source.js';
 import { SubOperationError } from './errors.js';
+import { type OpenedSource, openSource } from './opened-source.js';
 import type { RetrievableInstance } from './resolve-instances.js';
 import { type AcceptedSyntax, chooseSyntax, proposedContexts } from './syntax-choice.js';
 
@@ -56,7 +57,10 @@ export class DestinationAssociation {
     return chooseSyntax(instance, this.accepted);
   }
 
-  /** One C-STORE sub-operation: resolves with its status; rejects when it could not be sent. */
+  /**
+   * One C-STORE sub-operation: resolves with its status; rejects when it could not be sent (its blob cannot
+   * be opened: nothing is sent and the association stays usable).
+   */
   async store(
     instance: RetrievableInstance,
     transferSyntaxUid: string,
@@ -71,9 +75,18 @@ export class DestinationAssociation {
         this.client.association.abort();
       }, this.options.timeoutMs);
     };
+    let opened: OpenedSource;
+    try {
+      opened = await openSource(dataSetSource(this.options.blobStore, instance, transferSyntaxUid));
+    } catch (error) {
+      // Nothing sent yet: this sub-operation fails, the association goes on.
+      throw new SubOperationError(`${instance.sopInstanceUid}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
     refresh();
     try {
-      const source = watched(dataSetSource(this.options.blobStore, instance, transferSyntaxUid), refresh);
+      const source = watched(opened.chunks, refresh);
       const response = await this.client.store(
         instance.sopClassUid,
         instance.sopInstanceUid,

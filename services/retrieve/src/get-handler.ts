@@ -2,8 +2,9 @@
  * `dicomesh.v1.Retrieve/Get`: resolves the identifier to instances and streams each one to the gateway
  * (header, data set chunks straight from the blob store, end), which sends it as a C-STORE sub-operation
  * on the requestor's association and answers with its status. An instance whose SOP class and syntax no
- * storage context of the requestor can carry fails without being sent. Counts go out after each
- * sub-operation and at least every second; a RetrieveCancel ends the get after the object in flight (FE00).
+ * storage context of the requestor can carry, or whose blob cannot be opened (it vanished), fails without
+ * being sent, and the get goes on. Counts go out after each sub-operation and at least every second; a
+ * RetrieveCancel ends the get after the object in flight (FE00).
  */
 import {
   type GetHeader,
@@ -18,6 +19,7 @@ import { trace } from '@opentelemetry/api';
 import { CallInbox, type InboxMessage } from './call-inbox.js';
 import { dataSetSource } from './data-set-source.js';
 import { RetrieveFailedError } from './errors.js';
+import { type OpenedSource, openSource } from './opened-source.js';
 import { startTicker, writeMessage } from './progress-stream.js';
 import { resolveInstances } from './resolve-instances.js';
 import { modelOf, parseRetrieveKeys } from './retrieve-keys.js';
@@ -83,6 +85,19 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
             lastError = `no accepted context for ${instance.sopClassUid}`;
             tally.record(instance.sopInstanceUid, RetrieveStatus.SubOperationNotSent);
           } else {
+            let opened: OpenedSource;
+            try {
+              opened = await openSource(dataSetSource(options.blobStore, instance, syntax));
+            } catch (error) {
+              lastError = `${instance.sopInstanceUid}: ${(error as Error).message}`;
+              logger.warn('C-GET sub-operation not sent: its object cannot be read', {
+                sopInstanceUid: instance.sopInstanceUid,
+                error: (error as Error).message,
+              });
+              tally.record(instance.sopInstanceUid, RetrieveStatus.SubOperationNotSent);
+              await send({ part: { $case: 'progress', value: tally.counts() } });
+              continue;
+            }
             await send({
               part: {
                 $case: 'instance',
@@ -93,7 +108,7 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
                 },
               },
             });
-            for await (const chunk of dataSetSource(options.blobStore, instance, syntax)) {
+            for await (const chunk of opened.chunks) {
               if (controller.signal.aborted) break;
               await send({ part: { $case: 'chunk', value: chunk } });
             }

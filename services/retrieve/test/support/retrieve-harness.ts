@@ -70,6 +70,10 @@ export class TestDestinations {
 
 export interface Harness {
   readonly dir: string;
+  /** The index's PostgreSQL (for tests that shape rows directly). */
+  readonly databaseUrl: string;
+  /** Where storage keeps the blobs: `<blobsDir>/<blob key>`. */
+  readonly blobsDir: string;
   readonly port: number;
   readonly exporter: InMemorySpanExporter;
   readonly destinations: TestDestinations;
@@ -142,6 +146,8 @@ export async function startHarness(options: { subOperationTimeoutMs?: number } =
   let batch = 0;
   return {
     dir,
+    databaseUrl: postgres.url,
+    blobsDir: join(dir, 'data', 'blobs'),
     port: gateway.port,
     exporter,
     destinations,
