@@ -40,8 +40,11 @@ export interface BlobWriter {
 
 export interface BlobStore {
   create(): Promise<BlobWriter>;
-  /** Stream a blob's bytes (from `start`, for skipping the Part 10 header). */
-  read(key: BlobKey, start?: number): AsyncIterable<Buffer>;
+  /**
+   * Stream a blob's bytes from `start` (to skip the Part 10 header) up to `end` (exclusive; default: the
+   * end of the file). A known `end` lets the store read in buffers no larger than what is left.
+   */
+  read(key: BlobKey, start?: number, end?: number): AsyncIterable<Buffer>;
   exists(key: BlobKey): Promise<boolean>;
   remove(key: BlobKey): Promise<void>;
   /** Remove temporary files left by a crash; run once at start-up. Returns how many were removed. */

@@ -89,9 +89,13 @@ export async function createFsBlobStore(
       return new FsBlobWriter(file, temporaryPath, pathOf, makeDirectories, release);
     },
 
-    read(key: BlobKey, start = 0): AsyncIterable<Buffer> {
+    read(key: BlobKey, start = 0, end?: number): AsyncIterable<Buffer> {
       const { path } = pathOf(key);
-      return createReadStream(path, { start, highWaterMark: READ_HIGH_WATER_MARK });
+      if (end === undefined) return createReadStream(path, { start, highWaterMark: READ_HIGH_WATER_MARK });
+      if (end <= start) return emptyBlob();
+      // createReadStream's end is inclusive; buffers no larger than what is left (no 1 MiB read for 512 KiB).
+      const highWaterMark = Math.min(READ_HIGH_WATER_MARK, end - start);
+      return createReadStream(path, { start, end: end - 1, highWaterMark });
     },
 
     async exists(key: BlobKey): Promise<boolean> {
@@ -277,3 +281,5 @@ async function fsyncDirectory(dir: string): Promise<void> {
 function isCode(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }
+
+async function* emptyBlob(): AsyncGenerator<Buffer> {}

@@ -93,6 +93,20 @@ describe('fs blob store: commit', () => {
     expect(fromOffset.bytes.equals(bytes.subarray(132))).toBe(true);
   });
 
+  it('read stops at a given end, in buffers no larger than the range', async () => {
+    const bytes = randomBytes(512 * 1024 + 132);
+    const key = keyFor(bytes);
+    const writer = await store.create();
+    await writer.write(bytes);
+    await writer.commit(key);
+    const range = await collect(store.read(key, 132, bytes.length));
+    expect(range.bytes.equals(bytes.subarray(132))).toBe(true);
+    expect(range.largestChunk).toBe(512 * 1024);
+    const middle = await collect(store.read(key, 1000, 2000));
+    expect(middle.bytes.equals(bytes.subarray(1000, 2000))).toBe(true);
+    expect((await collect(store.read(key, 10, 10))).bytes.length).toBe(0);
+  });
+
   it('writes called without waiting still reach the file in order, and commit waits for them', async () => {
     const parts = Array.from({ length: 20 }, () => randomBytes(10_000 + Math.floor(Math.random() * 50_000)));
     const bytes = Buffer.concat(parts);

@@ -16,7 +16,7 @@ export async function* dataSetSource(
   instance: RetrievableInstance,
   transferSyntaxUid: string,
 ): AsyncGenerator<Buffer> {
-  const bytes = blobStore.read(instance.blobKey, instance.dataSetOffset);
+  const bytes = blobStore.read(instance.blobKey, instance.dataSetOffset, instance.size);
   if (transferSyntaxUid === instance.transferSyntaxUid) {
     yield* bytes;
     return;
