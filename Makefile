@@ -69,11 +69,12 @@ run: build
 run-services: build system-deps
 	$(NODE) test/tools/run-services.ts
 
-## Benchmarks side by side with DCMTK (and Orthanc for C-FIND), reported as ratios; BENCH_QUICK=1 for a short run.
+## Benchmarks side by side with DCMTK (and Orthanc for C-FIND and C-MOVE), reported as ratios; BENCH_QUICK=1 for a short run.
 bench: build system-deps
 	$(NODE) test/bench/library.ts
 	$(NODE) test/bench/run.ts
 	$(NODE) test/bench/query/run.ts
+	$(NODE) test/bench/retrieve/run.ts
 
 clean:
 	$(BIN)/tsc -b --clean
