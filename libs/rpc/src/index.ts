@@ -13,6 +13,14 @@ export {
   status as GrpcStatus,
 } from '@grpc/grpc-js';
 export {
+  type BackendServerHandle,
+  type BackendServerLogger,
+  type BackendServerOptions,
+  bindAddress,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  startBackendServer,
+} from './backend-server.js';
+export {
   type CallSettings,
   type ClientConstructor,
   type ClientOptions,

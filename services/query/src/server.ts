@@ -1,13 +1,10 @@
 import type { SqlClient } from '@dicomesh/archive';
 import { DEFAULT_MAX_MATCHES } from '@dicomesh/config';
 import {
-  createServer,
-  HealthService,
-  OVERALL_HEALTH,
+  type BackendServerHandle,
   QueryClient,
   QueryServiceDefinition,
-  startServer,
-  stopServer,
+  startBackendServer,
 } from '@dicomesh/rpc';
 import { createLogger, type Logger } from '@dicomesh/telemetry';
 import type { Tracer } from '@opentelemetry/api';
@@ -35,12 +32,8 @@ export interface QueryServerOptions {
   readonly maxConnectionAgeMs?: number;
 }
 
-export interface QueryServerHandle {
-  readonly port: number;
-  readonly health: HealthService;
-  /** NOT_SERVING at once, then drains running calls and stops (the index stays open). */
-  close(): Promise<void>;
-}
+/** The running server: its port, its health, and `close()` (NOT_SERVING at once, then drain and stop). */
+export type QueryServerHandle = BackendServerHandle;
 
 /**
  * Starts the Query gRPC server with grpc.health.v1. Health turns SERVING (for the server and for
@@ -48,16 +41,11 @@ export interface QueryServerHandle {
  */
 export async function startQueryServer(options: QueryServerOptions): Promise<QueryServerHandle> {
   const logger = options.logger ?? createLogger('query');
-  const server = createServer(
-    options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs },
-  );
-  const health = new HealthService();
-  health.setStatus(OVERALL_HEALTH, 'NOT_SERVING');
-  health.setStatus(QUERY_SERVICE, 'NOT_SERVING');
-  health.addTo(server);
-  server.addService(
-    QueryServiceDefinition,
-    createQueryService({
+  return startBackendServer({
+    name: 'query',
+    healthName: QUERY_SERVICE,
+    definition: QueryServiceDefinition,
+    implementation: createQueryService({
       sql: options.sql,
       maxMatches: options.maxMatches ?? DEFAULT_MAX_MATCHES,
       personNameCaseInsensitive: options.personNameCaseInsensitive ?? true,
@@ -65,27 +53,10 @@ export async function startQueryServer(options: QueryServerOptions): Promise<Que
       logger,
       ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     }),
-  );
-  const address = options.host.includes(':')
-    ? `[${options.host}]:${options.port}`
-    : `${options.host}:${options.port}`;
-  const port = await startServer(server, address);
-  health.setStatus(OVERALL_HEALTH, 'SERVING');
-  health.setStatus(QUERY_SERVICE, 'SERVING');
-  logger.info('query server listening', { host: options.host, port });
-
-  let closing: Promise<void> | undefined;
-  return {
-    port,
-    health,
-    close() {
-      closing ??= (async () => {
-        health.setAllNotServing();
-        health.closeWatchers();
-        await stopServer(server, options.shutdownGraceMs ?? 10_000);
-        logger.info('query server stopped', { port });
-      })();
-      return closing;
-    },
-  };
+    host: options.host,
+    port: options.port,
+    logger,
+    ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+    ...(options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs }),
+  });
 }

@@ -1,11 +1,8 @@
 import {
-  createServer,
-  HealthService,
-  OVERALL_HEALTH,
+  type BackendServerHandle,
   RetrieveClient,
   RetrieveServiceDefinition,
-  startServer,
-  stopServer,
+  startBackendServer,
 } from '@dicomesh/rpc';
 import { createLogger } from '@dicomesh/telemetry';
 import type { RetrieveServiceOptions } from './retrieve-options.js';
@@ -24,12 +21,8 @@ export interface RetrieveServerOptions extends RetrieveServiceOptions {
   readonly maxConnectionAgeMs?: number;
 }
 
-export interface RetrieveServerHandle {
-  readonly port: number;
-  readonly health: HealthService;
-  /** NOT_SERVING at once, then drains running calls and stops (index and blob store stay open). */
-  close(): Promise<void>;
-}
+/** The running server: its port, its health, and `close()` (NOT_SERVING at once, then drain and stop). */
+export type RetrieveServerHandle = BackendServerHandle;
 
 /**
  * Starts the Retrieve gRPC server with grpc.health.v1. Health turns SERVING (for the server and for
@@ -37,34 +30,15 @@ export interface RetrieveServerHandle {
  */
 export async function startRetrieveServer(options: RetrieveServerOptions): Promise<RetrieveServerHandle> {
   const logger = options.logger ?? createLogger('retrieve');
-  const server = createServer(
-    options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs },
-  );
-  const health = new HealthService();
-  health.setStatus(OVERALL_HEALTH, 'NOT_SERVING');
-  health.setStatus(RETRIEVE_SERVICE, 'NOT_SERVING');
-  health.addTo(server);
-  server.addService(RetrieveServiceDefinition, createRetrieveService({ ...options, logger }));
-  const address = options.host.includes(':')
-    ? `[${options.host}]:${options.port}`
-    : `${options.host}:${options.port}`;
-  const port = await startServer(server, address);
-  health.setStatus(OVERALL_HEALTH, 'SERVING');
-  health.setStatus(RETRIEVE_SERVICE, 'SERVING');
-  logger.info('retrieve server listening', { host: options.host, port });
-
-  let closing: Promise<void> | undefined;
-  return {
-    port,
-    health,
-    close() {
-      closing ??= (async () => {
-        health.setAllNotServing();
-        health.closeWatchers();
-        await stopServer(server, options.shutdownGraceMs ?? 10_000);
-        logger.info('retrieve server stopped', { port });
-      })();
-      return closing;
-    },
-  };
+  return startBackendServer({
+    name: 'retrieve',
+    healthName: RETRIEVE_SERVICE,
+    definition: RetrieveServiceDefinition,
+    implementation: createRetrieveService({ ...options, logger }),
+    host: options.host,
+    port: options.port,
+    logger,
+    ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+    ...(options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs }),
+  });
 }

@@ -1,12 +1,9 @@
 import type { BlobStore, StorageIndex } from '@dicomesh/archive';
 import {
-  createServer,
-  HealthService,
-  OVERALL_HEALTH,
+  type BackendServerHandle,
   StorageClient,
   StorageServiceDefinition,
-  startServer,
-  stopServer,
+  startBackendServer,
 } from '@dicomesh/rpc';
 import { createLogger, type Logger } from '@dicomesh/telemetry';
 import type { Tracer } from '@opentelemetry/api';
@@ -35,12 +32,8 @@ export interface StorageServerOptions {
   readonly maxConnectionAgeMs?: number;
 }
 
-export interface StorageServerHandle {
-  readonly port: number;
-  readonly health: HealthService;
-  /** NOT_SERVING at once, then drains running calls and stops (the blob store and index stay open). */
-  close(): Promise<void>;
-}
+/** The running server: its port, its health, and `close()` (NOT_SERVING at once, then drain and stop). */
+export type StorageServerHandle = BackendServerHandle;
 
 /**
  * Starts the Storage gRPC server with grpc.health.v1. Health turns SERVING (for the server and for
@@ -48,16 +41,11 @@ export interface StorageServerHandle {
  */
 export async function startStorageServer(options: StorageServerOptions): Promise<StorageServerHandle> {
   const logger = options.logger ?? createLogger('storage');
-  const server = createServer(
-    options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs },
-  );
-  const health = new HealthService();
-  health.setStatus(OVERALL_HEALTH, 'NOT_SERVING');
-  health.setStatus(STORAGE_SERVICE, 'NOT_SERVING');
-  health.addTo(server);
-  server.addService(
-    StorageServiceDefinition,
-    createStorageService({
+  return startBackendServer({
+    name: 'storage',
+    healthName: STORAGE_SERVICE,
+    definition: StorageServiceDefinition,
+    implementation: createStorageService({
       blobStore: options.blobStore,
       index: options.index,
       logger,
@@ -68,27 +56,10 @@ export async function startStorageServer(options: StorageServerOptions): Promise
         : { acceptUnknownSopClasses: options.acceptUnknownSopClasses }),
       ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     }),
-  );
-  const address = options.host.includes(':')
-    ? `[${options.host}]:${options.port}`
-    : `${options.host}:${options.port}`;
-  const port = await startServer(server, address);
-  health.setStatus(OVERALL_HEALTH, 'SERVING');
-  health.setStatus(STORAGE_SERVICE, 'SERVING');
-  logger.info('storage server listening', { host: options.host, port });
-
-  let closing: Promise<void> | undefined;
-  return {
-    port,
-    health,
-    close() {
-      closing ??= (async () => {
-        health.setAllNotServing();
-        health.closeWatchers();
-        await stopServer(server, options.shutdownGraceMs ?? 10_000);
-        logger.info('storage server stopped', { port });
-      })();
-      return closing;
-    },
-  };
+    host: options.host,
+    port: options.port,
+    logger,
+    ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+    ...(options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs }),
+  });
 }

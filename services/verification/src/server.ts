@@ -1,9 +1,6 @@
 import {
-  createServer,
-  HealthService,
-  OVERALL_HEALTH,
-  startServer,
-  stopServer,
+  type BackendServerHandle,
+  startBackendServer,
   VerificationClient,
   VerificationServiceDefinition,
 } from '@dicomesh/rpc';
@@ -26,12 +23,8 @@ export interface VerificationServerOptions {
   readonly maxConnectionAgeMs?: number;
 }
 
-export interface VerificationServerHandle {
-  readonly port: number;
-  readonly health: HealthService;
-  /** NOT_SERVING at once, then drains running calls and stops. */
-  close(): Promise<void>;
-}
+/** The running server: its port, its health, and `close()` (NOT_SERVING at once, then drain and stop). */
+export type VerificationServerHandle = BackendServerHandle;
 
 /**
  * Starts the Verification gRPC server with grpc.health.v1. Health turns SERVING (for the server and for
@@ -41,40 +34,18 @@ export async function startVerificationServer(
   options: VerificationServerOptions,
 ): Promise<VerificationServerHandle> {
   const logger = options.logger ?? createLogger('verification');
-  const server = createServer(
-    options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs },
-  );
-  const health = new HealthService();
-  health.setStatus(OVERALL_HEALTH, 'NOT_SERVING');
-  health.setStatus(VERIFICATION_SERVICE, 'NOT_SERVING');
-  health.addTo(server);
-  server.addService(
-    VerificationServiceDefinition,
-    createVerificationService({
+  return startBackendServer({
+    name: 'verification',
+    healthName: VERIFICATION_SERVICE,
+    definition: VerificationServiceDefinition,
+    implementation: createVerificationService({
       logger,
       ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     }),
-  );
-  const address = options.host.includes(':')
-    ? `[${options.host}]:${options.port}`
-    : `${options.host}:${options.port}`;
-  const port = await startServer(server, address);
-  health.setStatus(OVERALL_HEALTH, 'SERVING');
-  health.setStatus(VERIFICATION_SERVICE, 'SERVING');
-  logger.info('verification server listening', { host: options.host, port });
-
-  let closing: Promise<void> | undefined;
-  return {
-    port,
-    health,
-    close() {
-      closing ??= (async () => {
-        health.setAllNotServing();
-        health.closeWatchers();
-        await stopServer(server, options.shutdownGraceMs ?? 10_000);
-        logger.info('verification server stopped', { port });
-      })();
-      return closing;
-    },
-  };
+    host: options.host,
+    port: options.port,
+    logger,
+    ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+    ...(options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs }),
+  });
 }
