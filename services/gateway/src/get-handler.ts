@@ -6,21 +6,21 @@
  * the object in flight with FE00.
  */
 import type { CGetHandler, RetrieveResult, SubOperationCounts } from '@dicomesh/dimse';
-import { type GetRequest, type GetResponse, Metadata, StorageContext, toRpcError } from '@dicomesh/rpc';
-import { DimseCommand, endDimseSpan } from '@dicomesh/telemetry';
+import { type GetRequest, type GetResponse, Metadata, StorageContext } from '@dicomesh/rpc';
+import { DimseCommand } from '@dicomesh/telemetry';
 import { context, trace } from '@opentelemetry/api';
 import type { SpanScopeDeps } from './dimse-span-scope.js';
-import { backendFailure } from './dimse-status.js';
 import { InstanceChunks } from './get-sub-operation.js';
 import type { RetrieveBackend } from './move-handler.js';
 import {
-  CANCEL,
   countsOf,
+  endRetrieve,
+  failedRetrieve,
+  missingFinal,
   resultOf,
   retrieveLevel,
   retrieveQuery,
   startRetrieveSpan,
-  UNABLE_TO_PERFORM_SUBOPERATIONS,
 } from './retrieve-request.js';
 
 /** The C-STORE status we report for a sub-operation we could not send (no context, association gone). */
@@ -90,32 +90,19 @@ export function getHandler(backends: RetrieveBackend, deps: SpanScopeDeps): CGet
         await chunks.drain();
         send({ part: { $case: 'result', value: { status } } });
       }
-      result ??= ctx.signal.aborted
-        ? { status: CANCEL, counts }
-        : { status: UNABLE_TO_PERFORM_SUBOPERATIONS, errorComment: 'retrieve service sent no final status' };
+      result ??= missingFinal(ctx.signal.aborted, counts);
     } catch (error) {
-      if (ctx.signal.aborted) {
-        result = { status: CANCEL, counts };
-      } else {
+      if (!ctx.signal.aborted) {
         ctx.logger.warn('retrieve backend failed', { messageId: rq.messageId, error: String(error) });
-        result = {
-          ...backendFailure('retrieve', toRpcError(error, 'Retrieve/Get')),
-          status: UNABLE_TO_PERFORM_SUBOPERATIONS,
-          counts,
-        };
       }
+      result = failedRetrieve(error, ctx.signal.aborted, counts, 'Retrieve/Get');
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       ctx.association.off('end', onEnd);
       if (!call.writableEnded) call.end();
       if (result === undefined) call.cancel();
       stopTimer();
-      const status = result?.status ?? CANCEL;
-      deps.metrics.dimseRequests.inc({
-        command: DimseCommand.CGet,
-        status: status.toString(16).padStart(4, '0'),
-      });
-      endDimseSpan(span, status, { ...counts, ...result?.counts });
+      endRetrieve(deps, DimseCommand.CGet, span, counts, result);
     }
     return result;
   };

@@ -5,25 +5,19 @@
  * flight and answers FE00 with the counts. The association's end cancels the call.
  */
 import type { CMoveHandler, RetrieveResult, SubOperationCounts } from '@dicomesh/dimse';
-import {
-  Metadata,
-  type MoveRequest,
-  type MoveResponse,
-  type RetrieveClient,
-  toRpcError,
-} from '@dicomesh/rpc';
-import { DimseCommand, endDimseSpan } from '@dicomesh/telemetry';
+import { Metadata, type MoveRequest, type MoveResponse, type RetrieveClient } from '@dicomesh/rpc';
+import { DimseCommand } from '@dicomesh/telemetry';
 import { context, trace } from '@opentelemetry/api';
 import type { SpanScopeDeps } from './dimse-span-scope.js';
-import { backendFailure } from './dimse-status.js';
 import {
-  CANCEL,
   countsOf,
+  endRetrieve,
+  failedRetrieve,
+  missingFinal,
   resultOf,
   retrieveLevel,
   retrieveQuery,
   startRetrieveSpan,
-  UNABLE_TO_PERFORM_SUBOPERATIONS,
 } from './retrieve-request.js';
 
 /** What the handler needs of the backends: the retrieve client. */
@@ -72,32 +66,19 @@ export function moveHandler(backends: RetrieveBackend, deps: SpanScopeDeps): CMo
         // After a C-CANCEL the dispatcher would end at the next Pending: wait for the service's FE00.
         if (!ctx.signal.aborted) yield counts;
       }
-      result ??= ctx.signal.aborted
-        ? { status: CANCEL, counts }
-        : { status: UNABLE_TO_PERFORM_SUBOPERATIONS, errorComment: 'retrieve service sent no final status' };
+      result ??= missingFinal(ctx.signal.aborted, counts);
     } catch (error) {
-      if (ctx.signal.aborted) {
-        result = { status: CANCEL, counts };
-      } else {
+      if (!ctx.signal.aborted) {
         ctx.logger.warn('retrieve backend failed', { messageId: rq.messageId, error: String(error) });
-        result = {
-          ...backendFailure('retrieve', toRpcError(error, 'Retrieve/Move')),
-          status: UNABLE_TO_PERFORM_SUBOPERATIONS,
-          counts,
-        };
       }
+      result = failedRetrieve(error, ctx.signal.aborted, counts, 'Retrieve/Move');
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       ctx.association.off('end', onEnd);
       if (!call.writableEnded) call.end();
       if (result === undefined) call.cancel();
       stopTimer();
-      const status = result?.status ?? CANCEL;
-      deps.metrics.dimseRequests.inc({
-        command: DimseCommand.CMove,
-        status: status.toString(16).padStart(4, '0'),
-      });
-      endDimseSpan(span, status, { ...counts, ...result?.counts });
+      endRetrieve(deps, DimseCommand.CMove, span, counts, result);
     }
     return result;
   };

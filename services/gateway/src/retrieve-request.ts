@@ -1,11 +1,18 @@
 /** What the C-MOVE and C-GET handlers share: the request as the retrieve service takes it, and its span. */
 import { decodeIdentifier } from '@dicomesh/dicom';
 import type { CGetRequest, RetrieveResult, ScpContext, SubOperationCounts } from '@dicomesh/dimse';
-import { InformationModel, type RetrieveCounts, type RetrieveFinal, RetrieveQuery } from '@dicomesh/rpc';
-import { type DimseCommand, startDimseSpan } from '@dicomesh/telemetry';
+import {
+  InformationModel,
+  type RetrieveCounts,
+  type RetrieveFinal,
+  RetrieveQuery,
+  toRpcError,
+} from '@dicomesh/rpc';
+import { type DimseCommand, endDimseSpan, startDimseSpan } from '@dicomesh/telemetry';
 import type { Span } from '@opentelemetry/api';
 import { associationContext } from './association-context.js';
 import type { SpanScopeDeps } from './dimse-span-scope.js';
+import { backendFailure } from './dimse-status.js';
 
 const MODEL_BY_SOP_CLASS: Readonly<Record<string, InformationModel>> = {
   '1.2.840.10008.5.1.4.1.2.1.2': InformationModel.INFORMATION_MODEL_PATIENT_ROOT,
@@ -85,4 +92,39 @@ export function resultOf(final: RetrieveFinal): RetrieveResult {
     ...(final.errorComment ? { errorComment: final.errorComment } : {}),
     ...(final.offendingElements.length > 0 ? { offendingElement: final.offendingElements } : {}),
   };
+}
+
+/** The final result when the retrieve stream ended without one: FE00 after a cancel, else A702. */
+export function missingFinal(aborted: boolean, counts: SubOperationCounts): RetrieveResult {
+  return aborted
+    ? { status: CANCEL, counts }
+    : { status: UNABLE_TO_PERFORM_SUBOPERATIONS, errorComment: 'retrieve service sent no final status' };
+}
+
+/** The final result when the retrieve call failed: FE00 after a cancel, else A702 naming the backend failure. */
+export function failedRetrieve(
+  error: unknown,
+  aborted: boolean,
+  counts: SubOperationCounts,
+  method: 'Retrieve/Move' | 'Retrieve/Get',
+): RetrieveResult {
+  if (aborted) return { status: CANCEL, counts };
+  return {
+    ...backendFailure('retrieve', toRpcError(error, method)),
+    status: UNABLE_TO_PERFORM_SUBOPERATIONS,
+    counts,
+  };
+}
+
+/** Counts the request in the metrics and ends its span with its final status (FE00 when there is none). */
+export function endRetrieve(
+  deps: SpanScopeDeps,
+  command: DimseCommand,
+  span: Span,
+  counts: SubOperationCounts,
+  result: RetrieveResult | undefined,
+): void {
+  const status = result?.status ?? CANCEL;
+  deps.metrics.dimseRequests.inc({ command, status: status.toString(16).padStart(4, '0') });
+  endDimseSpan(span, status, { ...counts, ...result?.counts });
 }
