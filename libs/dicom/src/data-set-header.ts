@@ -2,7 +2,7 @@ import { lookupElement } from './dictionary.js';
 import { type ElementEvent, ElementEventKind, ElementReader } from './element-reader.js';
 import { decodeElementValue, type ElementValue } from './element-value.js';
 import { UnsupportedTransferSyntaxError } from './errors.js';
-import { PrefixInflater } from './inflate.js';
+import { StreamingInflater } from './streaming-inflater.js';
 import { type Tag, Tags } from './tag.js';
 import { transferSyntax } from './transfer-syntax.js';
 import type { Vr } from './vr.js';
@@ -34,6 +34,12 @@ export const HEADER_KEYWORDS = [
   'Columns',
 ] as const;
 
+/**
+ * Inflated bytes a deflated data set may take before its header is read: far more than any real header (a few KiB)
+ * and than the sequences before it, little enough that a deflate bomb stops in a fraction of a second.
+ */
+export const MAX_HEADER_INFLATED_BYTES = 64 * 1024 * 1024;
+
 export interface DataSetHeader {
   readonly transferSyntaxUid: string;
   /** Values of (0008,0005), [] when absent. */
@@ -62,11 +68,13 @@ export interface DataSetHeaderReaderOptions {
  * streams in, in any native or encapsulated transfer syntax, big endian and deflated included.
  * It stops at the first top-level tag after the last wanted one (and always before Pixel Data), so
  * only the first few KiB are ever examined and nothing is buffered beyond the wanted values.
+ * A deflated data set is inflated once as it streams, off the event loop, and refused with InflateLimitError (a
+ * DicomParseError) past MAX_HEADER_INFLATED_BYTES. Await each `push` before the next.
  */
 export class DataSetHeaderReader {
   readonly #transferSyntaxUid: string;
   readonly #reader: ElementReader;
-  readonly #inflater: PrefixInflater | undefined;
+  readonly #inflater: StreamingInflater | undefined;
   readonly #wanted: ReadonlyMap<Tag, string>;
   readonly #values = new Map<Tag, { bytes: Uint8Array; vr: Vr; le: boolean }>();
   #complete = false;
@@ -91,7 +99,9 @@ export class DataSetHeaderReader {
         maxCaptureLength: 1024 * 1024,
       },
     );
-    this.#inflater = ts.deflated ? new PrefixInflater() : undefined;
+    this.#inflater = ts.deflated
+      ? new StreamingInflater((piece) => this.#feed(piece), { maxOutput: MAX_HEADER_INFLATED_BYTES })
+      : undefined;
   }
 
   /** True once every wanted attribute has been passed: further chunks are not needed. */
@@ -99,16 +109,20 @@ export class DataSetHeaderReader {
     return this.#complete;
   }
 
-  /** Feed the next chunk of the data set; returns `complete`. */
-  push(chunk: Uint8Array): boolean {
+  /**
+   * Feed the next chunk of the data set; resolves to `complete`. Rejects with DicomParseError on malformed input
+   * (InflateLimitError past the cap on a deflated one).
+   */
+  async push(chunk: Uint8Array): Promise<boolean> {
     if (this.#complete) return true;
-    const bytes = this.#inflater ? this.#inflater.push(chunk) : chunk;
-    this.#handle(this.#reader.push(bytes));
+    if (this.#inflater) await this.#inflater.write(chunk);
+    else this.#feed(chunk);
     return this.#complete;
   }
 
   /** Declare the end of the data set (a data set without Pixel Data ends without a later tag). */
-  end(): DataSetHeader {
+  async end(): Promise<DataSetHeader> {
+    if (!this.#complete && this.#inflater) await this.#inflater.end();
     if (!this.#complete) {
       this.#handle(this.#reader.end());
       this.#complete = true;
@@ -145,6 +159,13 @@ export class DataSetHeaderReader {
     };
   }
 
+  /** Data set bytes (inflated when deflated) into the element reader. */
+  #feed(bytes: Uint8Array): void {
+    if (this.#complete) return;
+    this.#handle(this.#reader.push(bytes));
+    if (this.#complete) this.#inflater?.stop();
+  }
+
   #handle(events: ElementEvent[]): void {
     for (const event of events) {
       if (event.kind === ElementEventKind.Stop) this.#complete = true;
@@ -158,15 +179,15 @@ export class DataSetHeaderReader {
 
 /**
  * Read the header attributes from a data set held in memory: the whole of it, or a beginning long
- * enough to pass the wanted attributes. Throws DicomParseError if the bytes end inside an element
+ * enough to pass the wanted attributes. Rejects with DicomParseError if the bytes end inside an element
  * before that (use DataSetHeaderReader to feed more).
  */
-export function readDataSetHeader(
+export async function readDataSetHeader(
   bytes: Uint8Array,
   transferSyntaxUid: string,
   options: DataSetHeaderReaderOptions = {},
-): DataSetHeader {
+): Promise<DataSetHeader> {
   const reader = new DataSetHeaderReader(transferSyntaxUid, options);
-  if (reader.push(bytes)) return reader.result();
+  if (await reader.push(bytes)) return reader.result();
   return reader.end();
 }

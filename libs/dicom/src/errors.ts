@@ -53,3 +53,17 @@ export class IncompleteInputError extends DicomParseError {
     this.needed = needed;
   }
 }
+
+/**
+ * A deflated data set inflates to more than its reader allows (a deflate bomb, or more than the use needs):
+ * inflating stopped there. `offset` is the inflated byte count where it stopped.
+ */
+export class InflateLimitError extends DicomParseError {
+  override name = 'InflateLimitError';
+  /** The cap on inflated bytes that was passed. */
+  readonly limit: number;
+  constructor(limit: number, offset: number) {
+    super(`deflated data set inflates to more than ${limit} bytes`, offset);
+    this.limit = limit;
+  }
+}

@@ -4,7 +4,7 @@ import { lookupElement } from './dictionary.js';
 import { ElementEventKind, ElementReader, UNDEFINED_LENGTH } from './element-reader.js';
 import { decodeElementValue } from './element-value.js';
 import { DicomEncodeError, UnsupportedTransferSyntaxError } from './errors.js';
-import { PrefixInflater } from './inflate.js';
+import { inflateDataSet } from './inflate.js';
 import { parseTag, type Tag, Tags, tagToHex } from './tag.js';
 import { type TransferSyntaxInfo, transferSyntax } from './transfer-syntax.js';
 import { hasLongLength, isStringVr, usesCharacterSet, type Vr } from './vr.js';
@@ -86,7 +86,8 @@ class Writer {
       if (tag >>> 16 === 0x0002)
         throw new DicomEncodeError('group 0002 belongs in the file meta header', key);
       if (vr === 'SQ') {
-        parts.push(...this.sequence(key, tag, value, options, itemCharset));
+        // One push per part: spreading a sequence of many items into push() overflows the call stack.
+        for (const part of this.sequence(key, tag, value, options, itemCharset)) parts.push(part);
       } else {
         const bytes = this.value(key, vr, value, itemCharset);
         parts.push(this.header(key, tag, vr, bytes.length), bytes);
@@ -213,9 +214,17 @@ export function encodeIdentifier(
 }
 
 /**
+ * Inflated bytes a deflated identifier may take: C-FIND keys and responses and C-MOVE/C-GET identifiers are a few
+ * KiB (one listing 20,000 referenced instances in a sequence is about 1.6 MiB). A deflate bomb stops here, in
+ * milliseconds.
+ */
+export const MAX_IDENTIFIER_INFLATED_BYTES = 8 * 1024 * 1024;
+
+/**
  * Decode a data set (an identifier) into keyword -> value; text is decoded with the Specific
  * Character Set in effect (an item's own (0008,0005) overrides its parent's). Private and unknown
- * attributes are keyed by `GGGGEEEE`. Pixel Data and later top-level attributes are left out.
+ * attributes are keyed by `GGGGEEEE`. Pixel Data and later top-level attributes are left out. A deflated one
+ * that inflates to more than MAX_IDENTIFIER_INFLATED_BYTES is refused with InflateLimitError (a DicomParseError).
  */
 export function decodeIdentifier(bytes: Uint8Array, transferSyntaxUid: string): Identifier {
   const ts = syntaxOf(transferSyntaxUid, 'decoding an identifier');
@@ -223,7 +232,7 @@ export function decodeIdentifier(bytes: Uint8Array, transferSyntaxUid: string): 
     { explicitVr: ts.explicitVr, littleEndian: ts.littleEndian },
     { capture: () => true, maxCaptureLength: 64 * 1024 * 1024 },
   );
-  const input = ts.deflated ? new PrefixInflater().push(bytes) : bytes;
+  const input = ts.deflated ? inflateDataSet(bytes, MAX_IDENTIFIER_INFLATED_BYTES) : bytes;
   const events = [...reader.push(input), ...reader.end()];
 
   interface Frame {

@@ -11,6 +11,7 @@ export {
   DataSetHeaderReader,
   type DataSetHeaderReaderOptions,
   HEADER_KEYWORDS,
+  MAX_HEADER_INFLATED_BYTES,
   readDataSetHeader,
 } from './data-set-header.js';
 export {
@@ -38,6 +39,7 @@ export {
   DicomError,
   DicomParseError,
   IncompleteInputError,
+  InflateLimitError,
   UnsupportedTransferSyntaxError,
 } from './errors.js';
 export {
@@ -55,8 +57,9 @@ export {
   encodeIdentifier,
   type Identifier,
   type IdentifierValue,
+  MAX_IDENTIFIER_INFLATED_BYTES,
 } from './identifier.js';
-export { PrefixInflater } from './inflate.js';
+export { INFLATE_CHUNK_SIZE, inflateDataSet } from './inflate.js';
 export {
   isStorageSopClass,
   type NamedSopClassUid,
@@ -68,6 +71,7 @@ export {
   type StorageSopClassUid,
   sopClassName,
 } from './sop-class.js';
+export { StreamingInflater, type StreamingInflaterOptions } from './streaming-inflater.js';
 export {
   formatTag,
   isPrivateTag,

@@ -1,28 +1,33 @@
+/**
+ * Inflating a whole Deflated Explicit VR Little Endian data set (PS3.5 A.5, raw deflate) held in memory, with a cap
+ * on its inflated size. For data sets that arrive in chunks, use StreamingInflater.
+ */
 import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
-import { DicomParseError } from './errors.js';
+import { DicomParseError, InflateLimitError } from './errors.js';
+
+/** Inflated bytes zlib produces per step: large enough to inflate fast, small enough to stop soon after a cap. */
+export const INFLATE_CHUNK_SIZE = 64 * 1024;
 
 /**
- * Incremental inflater for Deflated Explicit VR Little Endian (PS3.5 A.5, raw deflate): push
- * compressed chunks, get the inflated bytes not returned before. Throws DicomParseError (with the
- * zlib error as cause; offset = inflated bytes so far) if the stream is corrupt. It re-inflates the compressed prefix
- * on each push (Node's zlib has no synchronous streaming API), which is cheap for the few KiB a header
- * needs but quadratic for whole large objects pushed in many chunks.
+ * Inflate `bytes` in one pass, refusing more than `maxOutput` inflated bytes: zlib stops at the first step past the
+ * cap, so a deflate bomb costs at most about `maxOutput` bytes of memory and the time to inflate them. A stream
+ * without its final block yields what it has. Throws InflateLimitError past the cap, DicomParseError (with the zlib
+ * error as cause) on a corrupt stream.
  */
-export class PrefixInflater {
-  #chunks: Uint8Array[] = [];
-  #produced = 0;
-  push(chunk: Uint8Array): Uint8Array {
-    this.#chunks.push(chunk);
-    const all = Buffer.concat(this.#chunks);
-    let out: Buffer;
-    try {
+export function inflateDataSet(bytes: Uint8Array, maxOutput: number): Buffer {
+  try {
+    return inflateRawSync(bytes, {
       // Z_SYNC_FLUSH: a truncated stream yields what it has so far instead of failing.
-      out = inflateRawSync(all, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch (error) {
-      throw new DicomParseError('deflated data set is corrupt', this.#produced, { cause: error });
-    }
-    const fresh = out.subarray(this.#produced);
-    this.#produced = out.length;
-    return fresh;
+      finishFlush: zlibConstants.Z_SYNC_FLUSH,
+      maxOutputLength: maxOutput,
+      chunkSize: INFLATE_CHUNK_SIZE,
+    });
+  } catch (error) {
+    if (isOutputTooLarge(error)) throw new InflateLimitError(maxOutput, maxOutput);
+    throw new DicomParseError('deflated data set is corrupt', 0, { cause: error });
   }
+}
+
+function isOutputTooLarge(error: unknown): boolean {
+  return error instanceof RangeError && (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
 }

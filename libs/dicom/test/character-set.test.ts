@@ -73,13 +73,13 @@ describe('Specific Character Set decoding against pydicom', () => {
     expect(checked).toBeGreaterThan(100);
   });
 
-  it('reads PatientName from the top of each file with the header reader', () => {
+  it('reads PatientName from the top of each file with the header reader', async () => {
     for (const [file, name] of Object.entries(PATIENT_NAMES)) {
       const fromPydicom = expected.files[file]!.find((e) => e.tag === '00100010' && e.path.length === 0);
       expect(fromPydicom?.decoded, file).toBe(name);
       const bytes = readFileSync(path.join(expected.charsetDir, file));
       const split = parsePart10(bytes);
-      const header = readDataSetHeader(bytes.subarray(split.dataSetOffset), split.transferSyntaxUid);
+      const header = await readDataSetHeader(bytes.subarray(split.dataSetOffset), split.transferSyntaxUid);
       expect(header.patientName, file).toBe(name);
     }
   });

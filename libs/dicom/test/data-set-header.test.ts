@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  type DataSetHeader,
   DataSetHeaderReader,
   DicomParseError,
   parsePart10,
@@ -33,7 +34,7 @@ describe('DataSetHeaderReader on the acceptance suite real-world files', () => {
     );
   });
 
-  const check = (file: string, header: ReturnType<typeof readDataSetHeader>) => {
+  const check = (file: string, header: DataSetHeader) => {
     const want = expected[path.join(dir, file)]!;
     expect(header.transferSyntaxUid, file).toBe(want.transferSyntaxUid);
     expect(header.sopClassUid, file).toBe(want.sopClassUid);
@@ -55,13 +56,13 @@ describe('DataSetHeaderReader on the acceptance suite real-world files', () => {
     expect(Object.values(expected).every((e) => e.sopInstanceUid)).toBe(true);
   });
 
-  it.each(REAL_FILES)('%s: whole data set', (file) => {
+  it.each(REAL_FILES)('%s: whole data set', async (file) => {
     const bytes = readFileSync(path.join(dir, file));
     const split = parsePart10(bytes);
-    check(file, readDataSetHeader(bytes.subarray(split.dataSetOffset), split.transferSyntaxUid));
+    check(file, await readDataSetHeader(bytes.subarray(split.dataSetOffset), split.transferSyntaxUid));
   });
 
-  it.each(REAL_FILES)('%s: in small random chunks, stopping early', (file) => {
+  it.each(REAL_FILES)('%s: in small random chunks, stopping early', async (file) => {
     const bytes = readFileSync(path.join(dir, file));
     const split = parsePart10(bytes);
     const dataSet = bytes.subarray(split.dataSetOffset);
@@ -74,9 +75,9 @@ describe('DataSetHeaderReader on the acceptance suite real-world files', () => {
       let fed = 0;
       for (const chunk of chunksOf(dataSet, seed, maxSize)) {
         fed += chunk.length;
-        if (reader.push(chunk)) break;
+        if (await reader.push(chunk)) break;
       }
-      const header = reader.complete ? reader.result() : reader.end();
+      const header = reader.complete ? reader.result() : await reader.end();
       check(file, header);
       if (!split.transferSyntaxUid.endsWith('.99')) {
         // It stops after the series-level attributes: never reads near the pixel data or the end.
@@ -87,7 +88,7 @@ describe('DataSetHeaderReader on the acceptance suite real-world files', () => {
     }
   });
 
-  it('reads through sequences of undefined length in implicit VR before the wanted tags', () => {
+  it('reads through sequences of undefined length in implicit VR before the wanted tags', async () => {
     // (0008,1140) Referenced Image Sequence, undefined length, one undefined-length item holding
     // (0008,1155) UI, then (0010,0020) Patient ID.
     const le16 = (n: number) => [n & 0xff, n >> 8];
@@ -104,16 +105,16 @@ describe('DataSetHeaderReader on the acceptance suite real-world files', () => {
       ...[0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0],
       ...el(0x0010, 0x0020, 'PID1'),
     ]);
-    const header = readDataSetHeader(bytes, TransferSyntaxUid.ImplicitVrLittleEndian);
+    const header = await readDataSetHeader(bytes, TransferSyntaxUid.ImplicitVrLittleEndian);
     expect(header.patientId).toBe('PID1');
     expect(header.sopInstanceUid).toBeUndefined(); // the nested (0008,1155) is not top level
   });
 
-  it('fails on truncated input and unknown transfer syntaxes', () => {
+  it('fails on truncated input and unknown transfer syntaxes', async () => {
     const bytes = readFileSync(path.join(dir, 'rtplan.dcm'));
     const split = parsePart10(bytes);
     const dataSet = bytes.subarray(split.dataSetOffset);
-    expect(() => readDataSetHeader(dataSet.subarray(0, 60), split.transferSyntaxUid)).toThrow(
+    await expect(readDataSetHeader(dataSet.subarray(0, 60), split.transferSyntaxUid)).rejects.toThrow(
       DicomParseError,
     );
     expect(() => new DataSetHeaderReader('1.2.3.4')).toThrow(UnsupportedTransferSyntaxError);
@@ -121,8 +122,10 @@ describe('DataSetHeaderReader on the acceptance suite real-world files', () => {
 });
 
 describe('DataSetHeaderReader on deflated input', () => {
-  it('reports a corrupt deflate stream instead of waiting forever', () => {
+  it('reports a corrupt deflate stream instead of waiting forever', async () => {
     const reader = new DataSetHeaderReader(TransferSyntaxUid.DeflatedExplicitVrLittleEndian);
-    expect(() => reader.push(Uint8Array.of(0xff, 0xff, 0xff, 0xff))).toThrow(/deflated data set is corrupt/);
+    await expect(reader.push(Uint8Array.of(0xff, 0xff, 0xff, 0xff))).rejects.toThrow(
+      /deflated data set is corrupt/,
+    );
   });
 });

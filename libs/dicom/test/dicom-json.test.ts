@@ -13,7 +13,7 @@ import {
 import { pydicomDataDir, REAL_FILES, runTool } from './pydicom.js';
 
 describe('DICOM JSON Model (PS3.18 F.2)', () => {
-  it('matches pydicom to_json_dict for the header attributes of the real-world files', () => {
+  it('matches pydicom to_json_dict for the header attributes of the real-world files', async () => {
     const dir = path.join(pydicomDataDir(), 'test_files');
     const files = REAL_FILES.map((f) => path.join(dir, f));
     const expected = runTool<Record<string, DicomJson>>('pydicom-json.py', [
@@ -23,7 +23,7 @@ describe('DICOM JSON Model (PS3.18 F.2)', () => {
     for (const file of files) {
       const bytes = readFileSync(file);
       const split = parsePart10(bytes);
-      const header = readDataSetHeader(bytes.subarray(split.dataSetOffset), split.transferSyntaxUid);
+      const header = await readDataSetHeader(bytes.subarray(split.dataSetOffset), split.transferSyntaxUid);
       const json = toDicomJson(header.attributes as Identifier);
       expect(Object.keys(expected[file]!).length, file).toBeGreaterThan(8);
       expect(json, file).toEqual(expected[file]);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DicomParseError,
@@ -7,7 +8,6 @@ import {
   ElementEventKind,
   ElementReader,
   encodeIdentifier,
-  PrefixInflater,
   parsePart10,
   TransferSyntaxUid,
   tagToHex,
@@ -69,7 +69,7 @@ describe('ElementReader on every pydicom test file pydicom reads', () => {
       const split = parsePart10(bytes);
       expect(split.dataSetOffset, name).toBe(want.offset);
       let dataSet: Uint8Array = bytes.subarray(split.dataSetOffset);
-      if (transferSyntax(want.transferSyntaxUid)?.deflated) dataSet = new PrefixInflater().push(dataSet);
+      if (transferSyntax(want.transferSyntaxUid)?.deflated) dataSet = inflateRawSync(dataSet);
       if (name.includes('truncated')) {
         // pydicom reads a truncated value leniently; a streaming reader must say the input ended early.
         expect(() => walk([dataSet], want.transferSyntaxUid), name).toThrow(/ends inside/);

@@ -80,7 +80,7 @@ describe('transcoding between native transfer syntaxes', () => {
         expect(inflateRawSync(deflated).equals(Buffer.from(explicit)), name).toBe(true);
         expect(inflateRawSync(streamed).equals(Buffer.from(explicit)), name).toBe(true);
       }
-      const header = readDataSetHeader(dataSet, ts);
+      const header = await readDataSetHeader(dataSet, ts);
       const file = path.join(work, `${name}.dfl.dcm`);
       writeFileSync(
         file,
@@ -157,6 +157,8 @@ describe('streaming transcoding of a large object', () => {
       expect(out[pixelStart + i], `byte ${i}`).toBe(pixels[i + 1]);
       expect(out[pixelStart + i + 1], `byte ${i + 1}`).toBe(pixels[i]);
     }
-    expect(readDataSetHeader(out, TransferSyntaxUid.ImplicitVrLittleEndian).sopInstanceUid).toBe('1.2.3');
+    expect((await readDataSetHeader(out, TransferSyntaxUid.ImplicitVrLittleEndian)).sopInstanceUid).toBe(
+      '1.2.3',
+    );
   });
 });
