@@ -15,6 +15,7 @@ import {
   type Identifier,
   type IdentifierValue,
   keywordForTag,
+  StreamingInflater,
   Tags,
   tagToHex,
   toDicomJson,
@@ -22,7 +23,6 @@ import {
   UnsupportedTransferSyntaxError,
   type Vr,
 } from '@dicomesh/dicom';
-import { StreamingInflater } from './streaming-inflater.js';
 
 /** Values longer than this are bulk data: not kept in the attributes (PS3.18 would give them a BulkDataURI). */
 export const DEFAULT_MAX_VALUE_LENGTH = 64 * 1024;
@@ -86,11 +86,10 @@ export class ObjectParser {
       },
     );
     this.#inflater = ts.deflated
-      ? new StreamingInflater(
-          (piece) => this.#feed(piece),
-          MAX_INFLATED_OUTPUT,
-          () => this.#giveUp(),
-        )
+      ? new StreamingInflater((piece) => this.#feed(piece), {
+          maxOutput: MAX_INFLATED_OUTPUT,
+          onLimit: () => this.#giveUp(),
+        })
       : undefined;
   }
 
