@@ -15,6 +15,11 @@ export interface PresentationDataValue {
   readonly isLast: boolean;
   /** The fragment bytes, without the 6-byte item header. */
   readonly data: Buffer;
+  /**
+   * Received only: when set, the fragment as it arrived, views into the transport's reads in order (a large
+   * fragment spread over several reads); `data` then joins them on first use. Read these to avoid that copy.
+   */
+  readonly slices?: readonly Buffer[];
 }
 
 /** Presentation context result/reason (PS3.8 Table 9-18). */

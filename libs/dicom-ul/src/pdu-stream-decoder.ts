@@ -17,6 +17,7 @@
  */
 import { AbortReason } from './abort-codes.js';
 import { PduDecodeError } from './errors.js';
+import { decodePDataSlices } from './pdata-slices.js';
 import type { Pdu } from './pdu.js';
 import { decodePduBody } from './pdu-decoder.js';
 import { isPduType, PDU_HEADER_LENGTH, PDU_TYPE_NAMES, PduType } from './pdu-type.js';
@@ -113,14 +114,22 @@ export class PduStreamDecoder {
   }
 
   private finishBody(): void {
-    const body =
-      this.bodyChunks.length === 1 ? this.bodyChunks[0]! : Buffer.concat(this.bodyChunks, this.bodyLength);
+    const chunks = this.bodyChunks;
     const type = this.bodyType;
     const length = this.bodyLength;
     this.bodyChunks = [];
     this.bodyFilled = 0;
     this.headerFilled = 0;
     this.state = 'header';
+    // A P-DATA-TF spread over several reads is decoded where it lies (its fragments stay views of the reads);
+    // an invalid one, and every other PDU, is decoded joined.
+    const sliced =
+      type === PduType.PDataTf && chunks.length > 1 ? decodePDataSlices(chunks, length) : undefined;
+    if (sliced) {
+      this.options.onPdu(sliced, PDU_HEADER_LENGTH + length);
+      return;
+    }
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
     let pdu: Pdu;
     try {
       pdu = decodePduBody(type, body);

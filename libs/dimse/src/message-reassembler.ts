@@ -94,8 +94,13 @@ export class MessageReassembler {
         }
         if (pdv.isCommand)
           throw new DimseProtocolError('command fragment before the data set ended', { contextId });
-        if (pdv.data.length > 0 && !state.stream.destroyed) {
-          if (!state.stream.push(pdv.data)) this.setPaused(true);
+        if (!state.stream.destroyed) {
+          // A fragment that arrived over several reads is pushed read by read, never joined.
+          for (const piece of pdv.slices ?? [pdv.data]) {
+            // A consumer may give up while a piece is pushed: the rest is discarded, the association not paused.
+            if (state.stream.destroyed) break;
+            if (piece.length > 0 && !state.stream.push(piece)) this.setPaused(true);
+          }
         }
         if (pdv.isLast) {
           if (!state.stream.destroyed) state.stream.push(null);

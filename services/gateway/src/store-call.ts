@@ -20,6 +20,9 @@ import {
 /** The design's chunk bound: a gRPC message carries at most about 1 MiB of data set. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
+/** Data set bytes gathered into one chunk request before it is written. */
+const BATCH_BYTES = 256 * 1024;
+
 const STORE = StorageServiceDefinition.store;
 /** `StoreRequest.chunk`: field 2, wire type 2 (length-delimited). */
 const CHUNK_FIELD_TAG = (2 << 3) | 2;
@@ -31,23 +34,104 @@ const VARINT_MAX_BYTES = 5;
  * garbage collection took a third of the gateway's time while storing CT images).
  */
 export function encodeChunkRequest(chunk: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(1 + VARINT_MAX_BYTES + chunk.length);
+  return encodeChunkPieces([chunk], chunk.length);
+}
+
+/** One chunk request from several pieces (together `total` bytes), copied once, in order, into its buffer. */
+function encodeChunkPieces(pieces: readonly Uint8Array[], total: number): Buffer {
+  const out = Buffer.allocUnsafe(1 + VARINT_MAX_BYTES + total);
   out[0] = CHUNK_FIELD_TAG;
   let at = 1;
-  let length = chunk.length;
+  let length = total;
   while (length > 0x7f) {
     out[at++] = (length & 0x7f) | 0x80;
     length >>>= 7;
   }
   out[at++] = length;
-  out.set(chunk, at);
-  return out.subarray(0, at + chunk.length);
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out.subarray(0, at);
 }
 
-function serializeStoreRequest(request: StoreRequest): Buffer {
-  return request.part?.$case === 'chunk'
-    ? encodeChunkRequest(request.part.value)
-    : STORE.requestSerialize(request);
+/** What the call writes: the header as a request, data set chunks already encoded. */
+type Outgoing = StoreRequest | Buffer;
+
+function serializeOutgoing(message: Outgoing): Buffer {
+  return Buffer.isBuffer(message) ? message : STORE.requestSerialize(message);
+}
+
+/**
+ * The data set as batches of the buffers it was pushed as, in order: BATCH_BYTES or a little more each, the
+ * last one shorter. An async iterator over a byte stream would join everything buffered into one copy first;
+ * this hands the pieces over as they are, so each byte is copied once, into its chunk request, and chunk
+ * requests are not one per socket read (fewer gRPC messages). Backpressure: the stream is paused while a
+ * batch is full and resumed when the batch is taken. A stream that errors or closes without 'end' throws.
+ */
+async function* datasetBatches(stream: Readable): AsyncGenerator<readonly Buffer[]> {
+  let batch: Buffer[] = [];
+  let batched = 0;
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const onData = (piece: Buffer) => {
+    batch.push(piece);
+    batched += piece.length;
+    if (batched >= BATCH_BYTES) stream.pause();
+    notify();
+  };
+  const onEnd = () => {
+    ended = true;
+    notify();
+  };
+  const onError = (error: Error) => {
+    failure ??= error;
+    notify();
+  };
+  const onClose = () => {
+    if (!ended) failure ??= stream.errored ?? prematureClose();
+    notify();
+  };
+  if (stream.errored) throw stream.errored;
+  if (stream.destroyed) throw prematureClose();
+  stream.on('data', onData);
+  stream.on('end', onEnd);
+  stream.on('error', onError);
+  stream.on('close', onClose);
+  try {
+    for (;;) {
+      if (failure) throw failure;
+      if (batched >= BATCH_BYTES || (batch.length > 0 && ended)) {
+        const out = batch;
+        batch = [];
+        batched = 0;
+        stream.resume();
+        yield out;
+        continue;
+      }
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    stream.off('data', onData);
+    stream.off('end', onEnd);
+    stream.off('error', onError);
+    stream.off('close', onClose);
+    // As a for-await would: a consumer that stops early destroys the stream (the association keeps reading).
+    if (!ended && !stream.destroyed) stream.destroy();
+  }
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 /**
@@ -81,6 +165,26 @@ export class StoreStalledError extends Error {
   }
 }
 
+/** A batch of pieces as chunk requests of at most MAX_CHUNK_BYTES of data set each. */
+function* chunkRequests(batch: readonly Buffer[]): Generator<Buffer> {
+  let pieces: Buffer[] = [];
+  let length = 0;
+  for (const whole of batch) {
+    for (let offset = 0; offset < whole.length; ) {
+      const piece = whole.subarray(offset, offset + MAX_CHUNK_BYTES - length);
+      offset += piece.length;
+      pieces.push(piece);
+      length += piece.length;
+      if (length === MAX_CHUNK_BYTES) {
+        yield encodeChunkPieces(pieces, length);
+        pieces = [];
+        length = 0;
+      }
+    }
+  }
+  if (length > 0) yield encodeChunkPieces(pieces, length);
+}
+
 export async function storeThroughBackend(
   client: StorageClient,
   header: StoreHeader,
@@ -92,9 +196,9 @@ export async function storeThroughBackend(
   const response = new Promise<StoreResponse>((resolve, reject) => {
     settle = { resolve, reject };
   });
-  const call = client.makeClientStreamRequest<StoreRequest, StoreResponse>(
+  const call = client.makeClientStreamRequest<Outgoing, StoreResponse>(
     STORE.path,
-    serializeStoreRequest,
+    serializeOutgoing,
     STORE.responseDeserialize,
     new Metadata(),
     {},
@@ -126,13 +230,12 @@ export async function storeThroughBackend(
   try {
     progress();
     call.write({ part: { $case: 'header', value: header } });
-    for await (const piece of dataset) {
+    for await (const batch of datasetBatches(dataset)) {
       if (answered) continue;
-      const chunk = piece as Buffer;
-      for (let offset = 0; offset < chunk.length && !answered; offset += MAX_CHUNK_BYTES) {
+      for (const request of chunkRequests(batch)) {
+        if (answered) break;
         progress();
-        const part = { $case: 'chunk' as const, value: chunk.subarray(offset, offset + MAX_CHUNK_BYTES) };
-        if (!call.write({ part })) await Promise.race([once(call, 'drain'), settled]);
+        if (!call.write(request)) await Promise.race([once(call, 'drain'), settled]);
       }
     }
     if (!answered) call.end();
