@@ -491,3 +491,59 @@ describe('decoder robustness', () => {
     expect(errors).toBeGreaterThan(100);
   });
 });
+
+describe('P-DATA-TF spread over several reads', () => {
+  const FRAGMENT = 300_000;
+
+  function pdataTf(fragmentLength: number): Buffer {
+    const data = Buffer.alloc(fragmentLength);
+    for (let i = 0; i < fragmentLength; i++) data[i] = (i * 7) & 0xff;
+    return encodePdu({
+      type: PduType.PDataTf,
+      pdvs: [{ contextId: 1, isCommand: false, isLast: true, data }],
+    } as Pdu);
+  }
+
+  it('hands a large fragment on as views of the reads, equal to the whole-buffer decode', () => {
+    const bytes = pdataTf(FRAGMENT);
+    const whole = decodePdu(bytes);
+    const { pdus, errors } = stream(bytes, () => 64 * 1024, 1024 * 1024);
+    expect(errors).toEqual([]);
+    const pdv = (pdus[0] as Extract<Pdu, { type: typeof PduType.PDataTf }>).pdvs[0];
+    const wholePdv = (whole as Extract<Pdu, { type: typeof PduType.PDataTf }>).pdvs[0];
+    expect(pdv?.slices?.length).toBeGreaterThan(1);
+    expect(Buffer.concat(pdv?.slices ?? []).equals(pdv?.data ?? Buffer.alloc(0))).toBe(true);
+    expect(pdv?.data.equals(wholePdv?.data ?? Buffer.alloc(0))).toBe(true);
+    expect([pdv?.contextId, pdv?.isCommand, pdv?.isLast]).toEqual([
+      wholePdv?.contextId,
+      wholePdv?.isCommand,
+      wholePdv?.isLast,
+    ]);
+  });
+
+  it('refuses an item overrunning its PDU with the same error as the whole-buffer decode', () => {
+    const bytes = pdataTf(FRAGMENT);
+    // The first PDV item's length (after the 6-byte PDU header) announces 16 bytes more than the PDU holds.
+    bytes.writeUInt32BE(bytes.readUInt32BE(6) + 16, 6);
+    const wholeError = (() => {
+      try {
+        decodePdu(bytes);
+        return undefined;
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(wholeError).toBeInstanceOf(PduDecodeError);
+    const { pdus, errors } = stream(bytes, () => 64 * 1024, 1024 * 1024);
+    expect(pdus).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual([wholeError?.message]);
+  });
+
+  it('refuses an even presentation context ID in a sliced PDU', () => {
+    const bytes = pdataTf(FRAGMENT);
+    bytes[10] = 2; // the PDV item's context ID, after the PDU header (6) and the item length (4)
+    const { pdus, errors } = stream(bytes, () => 64 * 1024, 1024 * 1024);
+    expect(pdus).toEqual([]);
+    expect(errors).toHaveLength(1);
+  });
+});
