@@ -225,6 +225,8 @@ describe('Kubernetes AE registry (informer against a fake API server)', () => {
     server.compact();
     server.dropWatches();
     await expectRegistry(registry, ['CT1:304:store', 'US1:305:store'], 'after the relist');
+    // The relist's state is in before its new watch is made: wait for that watch, then check the sequence.
+    await waitFor('the watch after the relist', () => server.watchRequests.length >= 3);
     expect(server.watchRequests.map((request) => request.answer)).toEqual(['stream', 'gone-event', 'stream']);
     expect(server.listRequests).toBe(2);
   });
