@@ -64,13 +64,11 @@ async function* chunksOf(
   requests: AsyncIterator<StoreRequest>,
   call: ServerReadableStream<StoreRequest, StoreResponse>,
   header: StoreHeader,
-  cancelled: Promise<never>,
 ): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for (;;) {
     if (call.cancelled) throw new StoreCancelledError(header.sopInstanceUid, bytes);
-    // A cancel ends the wait even if the destroyed stream's iterator never settles.
-    const next = await Promise.race([requests.next(), cancelled]);
+    const next = await requests.next();
     if (call.cancelled) throw new StoreCancelledError(header.sopInstanceUid, bytes);
     if (next.done) return;
     const part = next.value.part;
@@ -99,14 +97,7 @@ export function createStorageService(options: StorageServiceOptions): StorageSer
     let outcome: StoreOutcomeLabel = StoreOutcomeLabel.Error;
     let status = -1;
     // A cancelled call's readable may never end: destroying it ends the iteration below.
-    let onCancel!: () => void;
-    const cancelled = new Promise<never>((_, reject) => {
-      onCancel = () => {
-        reject(new StoreCancelledError('', 0));
-        call.destroy();
-      };
-    });
-    cancelled.catch(() => undefined); // observed by chunksOf only while it waits
+    const onCancel = () => call.destroy();
     call.once('cancelled', onCancel);
     const requests = call[Symbol.asyncIterator]();
     try {
@@ -132,7 +123,7 @@ export function createStorageService(options: StorageServiceOptions): StorageSer
         transferSyntaxUid: header.transferSyntaxUid,
       };
       try {
-        const result = await storeObject(header, chunksOf(requests, call, header, cancelled), pipeline);
+        const result = await storeObject(header, chunksOf(requests, call, header), pipeline);
         outcome = result.outcome;
         status = result.status;
         span?.setAttribute('dicom.status', result.status);
