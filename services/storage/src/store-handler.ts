@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { type Tracer, trace } from '@opentelemetry/api';
 import { toErrorComment } from './error-comment.js';
 import { StoreCancelledError, StoreFailedError } from './errors.js';
+import { nextOrCancelled } from './next-or-cancelled.js';
 import { StoreOutcomeLabel, storeLatency, storeOutcomes } from './store-metrics.js';
 import { type OutboxNotifier, type StorePipelineOptions, storeObject } from './store-pipeline.js';
 
@@ -66,10 +67,10 @@ async function* chunksOf(
   header: StoreHeader,
 ): AsyncGenerator<Uint8Array> {
   let bytes = 0;
+  const cancelled = () => new StoreCancelledError(header.sopInstanceUid, bytes);
   for (;;) {
-    if (call.cancelled) throw new StoreCancelledError(header.sopInstanceUid, bytes);
-    const next = await requests.next();
-    if (call.cancelled) throw new StoreCancelledError(header.sopInstanceUid, bytes);
+    const next = await nextOrCancelled(requests, call, cancelled);
+    if (call.cancelled) throw cancelled();
     if (next.done) return;
     const part = next.value.part;
     if (part?.$case !== 'chunk')
@@ -101,7 +102,13 @@ export function createStorageService(options: StorageServiceOptions): StorageSer
     call.once('cancelled', onCancel);
     const requests = call[Symbol.asyncIterator]();
     try {
-      const first = await requests.next();
+      const first = await nextOrCancelled(requests, call, () => new StoreCancelledError('', 0)).catch(
+        (error: unknown) => {
+          if (!(error instanceof StoreCancelledError)) throw error;
+          outcome = StoreOutcomeLabel.Cancelled;
+          throw RpcError.of('cancelled', 'Storage.Store cancelled by the caller before its header', error);
+        },
+      );
       if (first.done || first.value.part?.$case !== 'header') {
         throw RpcError.of('invalid', 'the first StoreRequest must be the header');
       }
