@@ -114,6 +114,12 @@ export interface Association extends EventEmitter<AssociationEvents> {
    * association is not in Sta6 (or Sta7/8 where PS3.8 allows P-DATA).
    */
   sendPData(pdvs: readonly PresentationDataValue[]): Promise<void>;
+  /**
+   * Send each PDV as its own P-DATA-TF PDU, all in one write to the transport (a message's fragments go out
+   * in one system call instead of one per PDU). Each PDU is checked and sent as `sendPData` would; resolves
+   * when the socket has taken the last one, rejects with the first error.
+   */
+  sendPDataEach(pdvs: readonly PresentationDataValue[]): Promise<void>;
   /** A-RELEASE request; resolves when the release completes (A-RELEASE-RP), including release collisions. */
   release(): Promise<void>;
   /** A-ABORT (source 0, service user; or 2, service provider, with a reason). Never throws. */

@@ -35,6 +35,8 @@ import type { UlLogger } from './ul-logger.js';
 
 /** PDUs up to this size are copied into one buffer (one write); larger ones are written part by part. */
 const COPY_THRESHOLD = 64 * 1024;
+/** A PDV item's length field, context ID and message control header (PS3.8 9.3.5.1). */
+const PDV_ITEM_LENGTH = 6;
 
 export interface UpperLayerConnectionOptions {
   readonly side: 'acceptor' | 'requestor';
@@ -124,21 +126,8 @@ export class UpperLayerConnection
   }
 
   sendPData(pdvs: readonly PresentationDataValue[]): Promise<void> {
-    for (const pdv of pdvs) {
-      if (pdv.contextId < 1 || pdv.contextId > 255 || pdv.contextId % 2 === 0) {
-        return Promise.reject(
-          new RangeError(`sendPData: presentation context ID ${pdv.contextId} is not odd in 1..255`),
-        );
-      }
-    }
-    if (pdvs.length === 0) return Promise.reject(new RangeError('sendPData: no presentation data values'));
-    const length = pdvs.reduce((n, pdv) => n + 6 + pdv.data.length, 0);
-    const peerMax = this.negotiatedValue?.peerMaxPduLength ?? 0;
-    if (peerMax > 0 && length > peerMax) {
-      return Promise.reject(
-        new RangeError(`sendPData: P-DATA-TF length ${length} over the peer's maximum ${peerMax}`),
-      );
-    }
+    const invalid = this.pDataError(pdvs);
+    if (invalid) return Promise.reject(invalid);
     return new Promise((resolve, reject) => {
       this.dispatch({
         name: 'Evt9',
@@ -146,6 +135,56 @@ export class UpperLayerConnection
         onSent: (error) => (error ? reject(error) : resolve()),
       });
     });
+  }
+
+  sendPDataEach(pdvs: readonly PresentationDataValue[]): Promise<void> {
+    for (const pdv of pdvs) {
+      const invalid = this.pDataError([pdv]);
+      if (invalid) return Promise.reject(invalid);
+    }
+    if (pdvs.length === 0) return Promise.reject(new RangeError('sendPData: no presentation data values'));
+    return new Promise((resolve, reject) => {
+      let failed = false;
+      const onSent = (error?: Error) => {
+        if (failed) return;
+        if (error) {
+          failed = true;
+          reject(error);
+        }
+      };
+      // Corked, the PDUs' buffers leave in one writev when the loop ends.
+      const socket = this.socket;
+      socket?.cork();
+      try {
+        const last = pdvs.length - 1;
+        for (let i = 0; i <= last && !failed; i++) {
+          this.dispatch({
+            name: 'Evt9',
+            pdu: { type: PduType.PDataTf, pdvs: [pdvs[i] as PresentationDataValue] },
+            onSent: i === last ? (error) => (error ? onSent(error) : resolve()) : onSent,
+          });
+        }
+      } finally {
+        socket?.uncork();
+      }
+    });
+  }
+
+  /** Why these PDVs cannot be one P-DATA-TF PDU to the peer, if they cannot. */
+  private pDataError(pdvs: readonly PresentationDataValue[]): RangeError | undefined {
+    if (pdvs.length === 0) return new RangeError('sendPData: no presentation data values');
+    let length = 0;
+    for (const pdv of pdvs) {
+      if (pdv.contextId < 1 || pdv.contextId > 255 || pdv.contextId % 2 === 0) {
+        return new RangeError(`sendPData: presentation context ID ${pdv.contextId} is not odd in 1..255`);
+      }
+      length += PDV_ITEM_LENGTH + pdv.data.length;
+    }
+    const peerMax = this.negotiatedValue?.peerMaxPduLength ?? 0;
+    if (peerMax > 0 && length > peerMax) {
+      return new RangeError(`sendPData: P-DATA-TF length ${length} over the peer's maximum ${peerMax}`);
+    }
+    return undefined;
   }
 
   release(): Promise<void> {
@@ -360,9 +399,11 @@ export class UpperLayerConnection
       bytes: total,
     });
     // Small PDUs are joined into one write; a large data set fragment is written as it is, behind its
-    // headers, so it is never copied into a PDU buffer.
+    // headers, so it is never copied into a PDU buffer. Corked (sendPDataEach), every part waits for the
+    // one writev anyway: nothing is copied.
     let flushed = true;
-    if (parts.length === 1 || total <= COPY_THRESHOLD) flushed = socket.write(Buffer.concat(parts, total));
+    if (parts.length === 1 || (total <= COPY_THRESHOLD && socket.writableCorked === 0))
+      flushed = socket.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total));
     else for (const part of parts) flushed = socket.write(part);
     if (!onSent) return;
     if (flushed) onSent();

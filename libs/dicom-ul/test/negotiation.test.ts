@@ -258,6 +258,49 @@ describe('association behaviour over real sockets', () => {
     await requestor.release();
   });
 
+  it('sendPDataEach sends each PDV as its own PDU, in order, and waits for drain under backpressure', async () => {
+    const { requestor, acceptorSide } = await pair({ maxPduLength: 16384 }, {});
+    const pdus: PresentationDataValue[][] = [];
+    acceptorSide.on('pdata', (pdvs) => pdus.push([...pdvs]));
+    acceptorSide.pauseInbound();
+    const total = 400;
+    const fragments = Array.from({ length: total }, (_, i) => Buffer.alloc(16378, i % 251));
+    let resolved = false;
+    const sent = requestor
+      .sendPDataEach(
+        fragments.map((data, i) => ({ contextId: 1, isCommand: false, isLast: i === total - 1, data })),
+      )
+      .then(() => {
+        resolved = true;
+      });
+    // 6.5 MB cannot all be taken by the socket while the peer is paused.
+    await new Promise((r) => setImmediate(r));
+    expect(resolved).toBe(false);
+    acceptorSide.resumeInbound();
+    await sent;
+    await waitFor(() => pdus.length === total, 'every PDU received', 20_000);
+    expect(pdus.every((pdvs) => pdvs.length === 1)).toBe(true);
+    expect(pdus.every((pdvs, i) => pdvs[0]?.data.equals(fragments[i] as Buffer))).toBe(true);
+    expect(pdus.map((pdvs) => pdvs[0]?.isLast)).toEqual(fragments.map((_, i) => i === total - 1));
+    await requestor.release();
+  });
+
+  it('sendPDataEach refuses the whole batch when one PDV is invalid, sending nothing', async () => {
+    const { requestor, acceptorSide } = await pair({ maxPduLength: 1000 }, {});
+    let received = 0;
+    acceptorSide.on('pdata', () => received++);
+    const ok = { contextId: 1, isCommand: false, isLast: false, data: Buffer.alloc(10) };
+    await expect(requestor.sendPDataEach([ok, { ...ok, data: Buffer.alloc(995) }])).rejects.toThrow(
+      "P-DATA-TF length 1001 over the peer's maximum 1000",
+    );
+    await expect(requestor.sendPDataEach([ok, { ...ok, contextId: 4 }])).rejects.toThrow(/context ID 4/);
+    await expect(requestor.sendPDataEach([])).rejects.toThrow(/no presentation data values/);
+    await requestor.sendPDataEach([ok, { ...ok, isLast: true }]);
+    await waitFor(() => received === 2, 'the two valid PDUs');
+    await requestor.release();
+    expect(received).toBe(2);
+  });
+
   it('rejects P-DATA with an even context ID without sending anything', async () => {
     const { requestor } = await pair({}, {});
     await expect(

@@ -10,12 +10,13 @@ export class AssociationWriter {
   constructor(private readonly association: Association) {}
 
   /**
-   * Queue one message's PDVs (one PDU each). Resolves when every PDU was handed to the socket; rejects
-   * with the first send error (the queue then moves on to the next message).
+   * Queue one message's PDVs (one PDU each), given in batches: each batch goes to the transport in one
+   * write. Resolves when every PDU was handed to the socket; rejects with the first send error (the queue
+   * then moves on to the next message).
    */
-  send(pdvs: AsyncIterable<PresentationDataValue> | Iterable<PresentationDataValue>): Promise<void> {
+  send(batches: AsyncIterable<readonly PresentationDataValue[]>): Promise<void> {
     const run = this.tail.then(async () => {
-      for await (const pdv of pdvs) await this.association.sendPData([pdv]);
+      for await (const batch of batches) await this.association.sendPDataEach(batch);
     });
     this.tail = run.catch(() => {});
     return run;

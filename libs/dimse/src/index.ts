@@ -58,7 +58,13 @@ export {
   DimseStatusError,
   NoPresentationContextError,
 } from './errors.js';
-export { type DataSetSource, fragmentMessage, maxFragmentSize, PDV_OVERHEAD } from './message-fragmenter.js';
+export {
+  type DataSetSource,
+  fragmentMessage,
+  MAX_BATCH_BYTES,
+  maxFragmentSize,
+  PDV_OVERHEAD,
+} from './message-fragmenter.js';
 export { MessageReassembler, type ReassembledMessage } from './message-reassembler.js';
 export * from './messages.js';
 export type * from './scp-handlers.js';

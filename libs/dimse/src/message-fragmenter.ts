@@ -21,9 +21,23 @@ export function maxFragmentSize(peerMaxPduLength: number): number {
 
 export type DataSetSource = Buffer | AsyncIterable<Buffer> | Iterable<Buffer>;
 
-function* fragmentBuffer(contextId: number, bytes: Buffer, isCommand: boolean, max: number) {
+/**
+ * Fragments are handed on in batches, written to the transport together: a batch holds what is at hand
+ * without waiting (the command and a whole in-memory data set, or what one streamed chunk completes), up to
+ * about this many bytes.
+ */
+export const MAX_BATCH_BYTES = 2 * 1024 * 1024;
+
+type Batch = PresentationDataValue[];
+
+function* fragmentBuffer(
+  contextId: number,
+  bytes: Buffer,
+  isCommand: boolean,
+  max: number,
+): Generator<PresentationDataValue> {
   if (bytes.length === 0) {
-    yield { contextId, isCommand, isLast: true, data: bytes } satisfies PresentationDataValue;
+    yield { contextId, isCommand, isLast: true, data: bytes };
     return;
   }
   for (let offset = 0; offset < bytes.length; offset += max) {
@@ -32,23 +46,66 @@ function* fragmentBuffer(contextId: number, bytes: Buffer, isCommand: boolean, m
   }
 }
 
+/** Groups fragments into batches of at most MAX_BATCH_BYTES (a larger fragment is a batch of its own). */
+class Batcher {
+  private batch: Batch = [];
+  private bytes = 0;
+
+  /** Adds a fragment; returns the full batch it closed, if any. */
+  add(pdv: PresentationDataValue): Batch | undefined {
+    let full: Batch | undefined;
+    if (this.bytes > 0 && this.bytes + pdv.data.length > MAX_BATCH_BYTES) full = this.take();
+    this.batch.push(pdv);
+    this.bytes += pdv.data.length;
+    return full;
+  }
+
+  take(): Batch {
+    const batch = this.batch;
+    this.batch = [];
+    this.bytes = 0;
+    return batch;
+  }
+
+  get empty(): boolean {
+    return this.batch.length === 0;
+  }
+}
+
 /**
- * The PDVs of one message. A streamed data set is cut into fragments as its chunks come, holding at most
- * one fragment plus one chunk in memory; the last fragment is flagged once the source is exhausted.
+ * The PDVs of one message, command first then data set, in batches. A streamed data set is cut into
+ * fragments as its chunks come, holding at most one fragment plus one chunk in memory; the last fragment
+ * is flagged once the source is exhausted.
  */
 export async function* fragmentMessage(
   contextId: number,
   command: Buffer,
   dataset: DataSetSource | undefined,
   peerMaxPduLength: number,
-): AsyncGenerator<PresentationDataValue> {
+): AsyncGenerator<Batch> {
   const max = maxFragmentSize(peerMaxPduLength);
-  yield* fragmentBuffer(contextId, command, true, max);
-  if (dataset === undefined) return;
-  if (Buffer.isBuffer(dataset)) {
-    yield* fragmentBuffer(contextId, dataset, false, max);
-    return;
+  const batcher = new Batcher();
+  for (const pdv of fragmentBuffer(contextId, command, true, max)) {
+    const full = batcher.add(pdv);
+    if (full) yield full;
   }
+  if (Buffer.isBuffer(dataset)) {
+    for (const pdv of fragmentBuffer(contextId, dataset, false, max)) {
+      const full = batcher.add(pdv);
+      if (full) yield full;
+    }
+  } else if (dataset !== undefined) {
+    yield* fragmentStream(contextId, dataset, max, batcher);
+  }
+  if (!batcher.empty) yield batcher.take();
+}
+
+async function* fragmentStream(
+  contextId: number,
+  dataset: AsyncIterable<Buffer> | Iterable<Buffer>,
+  max: number,
+  batcher: Batcher,
+): AsyncGenerator<Batch> {
   let pending: Buffer[] = [];
   let pendingLength = 0;
   const take = (n: number): Buffer => {
@@ -74,9 +131,15 @@ export async function* fragmentMessage(
     pending.push(chunk);
     pendingLength += chunk.length;
     // Keep at least one byte back: only the end of the source tells which fragment is the last.
-    while (pendingLength > max) yield { contextId, isCommand: false, isLast: false, data: take(max) };
+    while (pendingLength > max) {
+      const full = batcher.add({ contextId, isCommand: false, isLast: false, data: take(max) });
+      if (full) yield full;
+    }
+    // What this chunk completed goes out before the next chunk is awaited.
+    if (!batcher.empty) yield batcher.take();
   }
   const rest = take(pendingLength);
   pending = [];
-  yield { contextId, isCommand: false, isLast: true, data: rest };
+  const full = batcher.add({ contextId, isCommand: false, isLast: true, data: rest });
+  if (full) yield full;
 }

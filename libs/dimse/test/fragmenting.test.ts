@@ -6,6 +6,7 @@ import {
   DimseProtocolError,
   encodeCommandSet,
   fragmentMessage,
+  MAX_BATCH_BYTES,
   MessageReassembler,
   type ReassembledMessage,
 } from '../src/index.js';
@@ -19,9 +20,18 @@ const command = encodeCommandSet({
   priority: 0,
 });
 
-async function collect(it: AsyncIterable<PresentationDataValue>): Promise<PresentationDataValue[]> {
+async function collect(it: AsyncIterable<PresentationDataValue[]>): Promise<PresentationDataValue[]> {
   const out: PresentationDataValue[] = [];
-  for await (const p of it) out.push(p);
+  for await (const batch of it) {
+    expect(batch.length).toBeGreaterThan(0);
+    out.push(...batch);
+  }
+  return out;
+}
+
+async function batches(it: AsyncIterable<PresentationDataValue[]>): Promise<PresentationDataValue[][]> {
+  const out: PresentationDataValue[][] = [];
+  for await (const batch of it) out.push(batch);
   return out;
 }
 
@@ -88,6 +98,49 @@ describe('fragmenting and reassembly', () => {
       }
     });
   }
+
+  it('hands a message in batches: the command with an in-memory data set at once, a stream chunk by chunk', async () => {
+    const data = randomBytes(512 * 1024);
+    const whole = await batches(fragmentMessage(5, command, data, 16384));
+    expect(whole).toHaveLength(1);
+    expect(whole[0]?.length).toBe(1 + Math.ceil(data.length / 16378));
+    // A data set larger than a batch is cut into batches of at most MAX_BATCH_BYTES, in order.
+    const big = randomBytes(MAX_BATCH_BYTES * 2 + 5);
+    const bigBatches = await batches(fragmentMessage(5, command, big, 16384));
+    expect(bigBatches.length).toBe(3);
+    for (const b of bigBatches)
+      expect(b.reduce((n, p) => n + p.data.length, 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+    expect(
+      Buffer.concat(
+        bigBatches
+          .flat()
+          .filter((p) => !p.isCommand)
+          .map((p) => p.data),
+      ).equals(big),
+    ).toBe(true);
+    // Streamed: what one chunk completes is a batch; the fragment kept back ends the last one.
+    const streamed = await batches(
+      fragmentMessage(
+        5,
+        command,
+        (async function* () {
+          yield* chunked(data, [100_000]);
+        })(),
+        16384,
+      ),
+    );
+    expect(streamed.length).toBeGreaterThan(1);
+    expect(streamed[0]?.[0]?.isCommand).toBe(true);
+    expect(
+      Buffer.concat(
+        streamed
+          .flat()
+          .filter((p) => !p.isCommand)
+          .map((p) => p.data),
+      ).equals(data),
+    ).toBe(true);
+    expect(streamed.flat().filter((p) => p.isLast)).toHaveLength(2);
+  });
 
   it('splits a command set over several fragments when the maximum is tiny', async () => {
     const pdvs = await collect(fragmentMessage(5, command, undefined, 32));

@@ -75,6 +75,10 @@ export class MemoryAssociation extends EventEmitter<AssociationEvents> implement
     }
   }
 
+  async sendPDataEach(pdvs: readonly PresentationDataValue[]): Promise<void> {
+    for (const pdv of pdvs) await this.sendPData([pdv]);
+  }
+
   static SOCKET_BUFFER_PDUS = 16;
   private readonly drainWaiters: (() => void)[] = [];
 
