@@ -1,4 +1,5 @@
-import dcmjs from 'dcmjs';
+import { createRequire } from 'node:module';
+import type dcmjsModule from 'dcmjs';
 import { parseTag, type Tag } from './tag.js';
 import { isVr, type Vr } from './vr.js';
 
@@ -28,7 +29,16 @@ const VR_CHOICE: Record<string, DictionaryEntry['vrChoice']> = {
 let byTag: Map<Tag, DictionaryEntry> | undefined;
 let byKeyword: Map<string, DictionaryEntry> | undefined;
 
+/**
+ * dcmjs (1.3 MB of JavaScript) is loaded on the first lookup, not with the library: an SCU tool or a
+ * service that never reads a data set's elements does not pay for it at start.
+ */
+function loadDcmjs(): typeof dcmjsModule {
+  return createRequire(import.meta.url)('dcmjs') as typeof dcmjsModule;
+}
+
 function load(): void {
+  const dcmjs = loadDcmjs();
   byTag = new Map();
   byKeyword = new Map();
   for (const [name, entry] of Object.entries(dcmjs.data.DicomMetaDictionary.nameMap)) {
