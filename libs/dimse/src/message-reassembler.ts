@@ -3,6 +3,12 @@
  * (a command set is small); the data set is handed on as a Readable of chunks as they arrive, with
  * backpressure: when its consumer falls behind, the association stops reading (`pauseInbound`) until the
  * consumer reads again. Any breach of the fragment rules is a DimseProtocolError.
+ *
+ * The data set Readable is in object mode: each chunk is handed over as the piece it arrived as (a view into
+ * a transport read, or one small fragment). A byte-mode Readable read by `for await` would join everything
+ * buffered into a new buffer on every read (`fromList`): a second copy of the data set, and the garbage that
+ * made a 512 KiB object cost about 1 ms of GC. Its high-water mark counts pieces; a piece is at most one
+ * transport read or one P-DATA-TF fragment (bounded by our maximum PDU length), so memory stays bounded.
  */
 import { Readable } from 'node:stream';
 import type { PresentationDataValue } from '@dicomesh/dicom-ul';
@@ -12,8 +18,11 @@ import { DimseProtocolError } from './errors.js';
 
 /** Largest command set accepted (real ones are a few hundred bytes). */
 export const MAX_COMMAND_SET_LENGTH = 64 * 1024;
-/** Bytes a data set stream buffers before the association is paused. */
-export const DATASET_HIGH_WATER_MARK = 1024 * 1024;
+/**
+ * Pieces a data set stream buffers before the association is paused: 16 reads of 64 KiB (Node's socket read
+ * size), 1 MiB, as the byte-mode stream held before.
+ */
+export const DATASET_HIGH_WATER_PIECES = 16;
 
 export interface ReassembledMessage {
   readonly contextId: number;
@@ -135,7 +144,8 @@ export class MessageReassembler {
       return;
     }
     const stream = new Readable({
-      highWaterMark: DATASET_HIGH_WATER_MARK,
+      objectMode: true,
+      highWaterMark: DATASET_HIGH_WATER_PIECES,
       read: () => this.setPaused(false),
       destroy: (error, callback) => {
         // A consumer that gives up must not stall the association: keep discarding what arrives.
