@@ -117,7 +117,8 @@ export interface Association extends EventEmitter<AssociationEvents> {
   /**
    * Send each PDV as its own P-DATA-TF PDU, all in one write to the transport (a message's fragments go out
    * in one system call instead of one per PDU). Each PDU is checked and sent as `sendPData` would; resolves
-   * when the socket has taken the last one, rejects with the first error.
+   * once every byte is written to the transport (the caller may then reuse the PDVs' buffers), rejects with
+   * the first error.
    */
   sendPDataEach(pdvs: readonly PresentationDataValue[]): Promise<void>;
   /** A-RELEASE request; resolves when the release completes (A-RELEASE-RP), including release collisions. */

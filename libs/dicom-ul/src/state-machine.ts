@@ -99,7 +99,13 @@ export type UlEvent =
   | { readonly name: 'Evt6'; readonly pdu: AssociateRqPdu }
   | { readonly name: 'Evt7'; readonly pdu: AssociateAcPdu }
   | { readonly name: 'Evt8'; readonly pdu: AssociateRjPdu }
-  | { readonly name: 'Evt9'; readonly pdu: PDataTfPdu; readonly onSent?: (error?: Error) => void }
+  | {
+      readonly name: 'Evt9';
+      readonly pdu: PDataTfPdu;
+      readonly onSent?: (error?: Error) => void;
+      /** Call onSent only once the bytes are written to the transport, not when the socket has taken them. */
+      readonly untilWritten?: boolean;
+    }
   | { readonly name: 'Evt10'; readonly pdu: PDataTfPdu }
   | { readonly name: 'Evt11' }
   | { readonly name: 'Evt12' }
@@ -141,7 +147,8 @@ export interface UpperLayerProvider {
   connectTransport(): void;
   /** The A-ASSOCIATE-RQ this requestor sends in AE-2. */
   associateRequest(): AssociateRqPdu;
-  sendPdu(pdu: Pdu, onSent?: (error?: Error) => void): void;
+  /** onSent: when the socket has taken the bytes (or, untilWritten, once they are written to it). */
+  sendPdu(pdu: Pdu, onSent?: (error?: Error) => void, untilWritten?: boolean): void;
   closeTransport(): void;
   startArtim(): void;
   stopArtim(): void;
@@ -278,7 +285,7 @@ export const ACTION_TABLE: Readonly<Record<ActionName, Action>> = {
   },
   /** DT-1 (Evt9 in Sta6): send P-DATA-TF PDU. Next: Sta6. */
   'DT-1': (p, e) => {
-    if (e.name === 'Evt9') p.sendPdu(e.pdu, e.onSent);
+    if (e.name === 'Evt9') p.sendPdu(e.pdu, e.onSent, e.untilWritten);
     return 'Sta6';
   },
   /** DT-2 (Evt10 in Sta6): issue P-DATA indication. Next: Sta6. */
@@ -323,7 +330,7 @@ export const ACTION_TABLE: Readonly<Record<ActionName, Action>> = {
   },
   /** AR-7 (Evt9 in Sta8): send P-DATA-TF PDU. Next: Sta8. */
   'AR-7': (p, e) => {
-    if (e.name === 'Evt9') p.sendPdu(e.pdu, e.onSent);
+    if (e.name === 'Evt9') p.sendPdu(e.pdu, e.onSent, e.untilWritten);
     return 'Sta8';
   },
   /** AR-8 (Evt12 in Sta7): release collision; issue A-RELEASE indication. Next: Sta9 (requestor) or Sta10 (acceptor). */

@@ -162,6 +162,7 @@ export class UpperLayerConnection
             name: 'Evt9',
             pdu: { type: PduType.PDataTf, pdvs: [pdvs[i] as PresentationDataValue] },
             onSent: i === last ? (error) => (error ? onSent(error) : resolve()) : onSent,
+            untilWritten: i === last,
           });
         }
       } finally {
@@ -374,7 +375,7 @@ export class UpperLayerConnection
     return this.rq;
   }
 
-  sendPdu(pdu: Pdu, onSent?: (error?: Error) => void): void {
+  sendPdu(pdu: Pdu, onSent?: (error?: Error) => void, untilWritten = false): void {
     const socket = this.socket;
     if (!socket || socket.destroyed || !socket.writable) {
       onSent?.(
@@ -401,10 +402,25 @@ export class UpperLayerConnection
     // Small PDUs are joined into one write; a large data set fragment is written as it is, behind its
     // headers, so it is never copied into a PDU buffer. Corked (sendPDataEach), every part waits for the
     // one writev anyway: nothing is copied.
+    const joined = parts.length === 1 || (total <= COPY_THRESHOLD && socket.writableCorked === 0);
+    const writes = joined ? [parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total)] : parts;
+    const last = writes.length - 1;
     let flushed = true;
-    if (parts.length === 1 || (total <= COPY_THRESHOLD && socket.writableCorked === 0))
-      flushed = socket.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total));
-    else for (const part of parts) flushed = socket.write(part);
+    for (let i = 0; i < last; i++) flushed = socket.write(writes[i] as Buffer);
+    if (onSent && untilWritten) {
+      // Writes complete in order: the last one written means every byte of the PDU is with the kernel.
+      socket.write(writes[last] as Buffer, (error) =>
+        onSent(
+          error
+            ? new AssociationAbortedError(AbortSource.ServiceProvider, AbortReason.NotSpecified, {
+                detail: `transport write failed: ${error.message}`,
+              })
+            : undefined,
+        ),
+      );
+      return;
+    }
+    flushed = socket.write(writes[last] as Buffer);
     if (!onSent) return;
     if (flushed) onSent();
     else this.drainWaiters.push(onSent);
