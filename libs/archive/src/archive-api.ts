@@ -45,6 +45,11 @@ export interface BlobStore {
    * end of the file). A known `end` lets the store read in buffers no larger than what is left.
    */
   read(key: BlobKey, start?: number, end?: number): AsyncIterable<Buffer>;
+  /**
+   * Read bytes [start, end) of a blob into `target` (at least end - start long): no buffer is allocated,
+   * so a caller sending many objects one after another can reuse one. Rejects if the blob is shorter.
+   */
+  readInto(key: BlobKey, target: Buffer, start: number, end: number): Promise<void>;
   exists(key: BlobKey): Promise<boolean>;
   remove(key: BlobKey): Promise<void>;
   /** Remove temporary files left by a crash; run once at start-up. Returns how many were removed. */

@@ -48,6 +48,18 @@ export class BlobWriterClosedError extends Error {
   }
 }
 
+/** A blob ended before the bytes asked for (it was truncated, or the index is wrong about its size). */
+export class BlobTruncatedError extends Error {
+  override readonly name = 'BlobTruncatedError';
+  constructor(
+    readonly key: string,
+    readonly expectedEnd: number,
+    readonly actualEnd: number,
+  ) {
+    super(`blob ${key} ends at byte ${actualEnd}, before ${expectedEnd}`);
+  }
+}
+
 /** `FsBlobStoreOptions.owner` is not a safe file-name tag (letters, digits, '.', '_', '-'; at most 128). */
 export class InvalidOwnerTagError extends Error {
   override readonly name = 'InvalidOwnerTagError';

@@ -4,7 +4,7 @@ import { type FileHandle, link, mkdir, open, readdir, stat, unlink } from 'node:
 import { dirname, join, resolve } from 'node:path';
 import type { BlobKey, BlobStore, BlobWriteResult, BlobWriter } from './archive-api.js';
 import { BLOB_KEY_DIGEST_LENGTH, parseBlobKey } from './blob-key.js';
-import { BlobKeyProblem, BlobWriterClosedError, InvalidBlobKeyError } from './errors.js';
+import { BlobKeyProblem, BlobTruncatedError, BlobWriterClosedError, InvalidBlobKeyError } from './errors.js';
 import { checkedOwnerTag, defaultOwnerTag, temporaryName, temporaryOwner } from './temporary-name.js';
 
 /** Directory under the root that holds blobs being written (same filesystem, so rename is atomic). */
@@ -96,6 +96,24 @@ export async function createFsBlobStore(
       // createReadStream's end is inclusive; buffers no larger than what is left (no 1 MiB read for 512 KiB).
       const highWaterMark = Math.min(READ_HIGH_WATER_MARK, end - start);
       return createReadStream(path, { start, end: end - 1, highWaterMark });
+    },
+
+    async readInto(key: BlobKey, target: Buffer, start: number, end: number): Promise<void> {
+      const length = end - start;
+      if (length > target.length)
+        throw new RangeError(`readInto: ${length} bytes do not fit ${target.length}`);
+      const { path } = pathOf(key);
+      const handle = await open(path, 'r');
+      try {
+        let done = 0;
+        while (done < length) {
+          const { bytesRead } = await handle.read(target, done, length - done, start + done);
+          if (bytesRead === 0) throw new BlobTruncatedError(key, end, start + done);
+          done += bytesRead;
+        }
+      } finally {
+        await handle.close();
+      }
     },
 
     async exists(key: BlobKey): Promise<boolean> {

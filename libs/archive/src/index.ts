@@ -4,6 +4,7 @@ export { BLOB_KEY_DIGEST_LENGTH, type BlobKeyParts, blobKeyFor, parseBlobKey } f
 export {
   type BlobKeyField,
   BlobKeyProblem,
+  BlobTruncatedError,
   BlobWriterClosedError,
   IndexUnavailableError,
   InvalidBlobKeyError,
