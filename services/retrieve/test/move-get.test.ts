@@ -3,10 +3,10 @@
  * into a real DCMTK storescp and into Orthanc, DCMTK movescu --cancel against a slow destination, our
  * SCU's C-GET with C-CANCEL, and destinations that die or stop answering in the middle of a move.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeIdentifier, generateUid } from '@dicomesh/dicom';
+import { encodeIdentifier, generateUid, parsePart10 } from '@dicomesh/dicom';
 import {
   connectScu,
   type DimseClient,
@@ -34,6 +34,22 @@ const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const SUB_OPERATION_TIMEOUT_MS = 3_000;
 /** How long the slow destination takes per object, so a C-CANCEL lands in the middle of the move. */
 const SLOW_STORE_MS = 300;
+
+/** SOP Instance UID -> data set bytes of every Part 10 file in `dir` (or in its subdirectories that `within` picks). */
+function dataSetsIn(dir: string, within?: (name: string) => boolean): Map<string, Buffer> {
+  const files = within
+    ? readdirSync(dir)
+        .filter(within)
+        .flatMap((sub) => readdirSync(join(dir, sub)).map((f) => join(dir, sub, f)))
+    : readdirSync(dir).map((f) => join(dir, f));
+  const out = new Map<string, Buffer>();
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    const { meta, dataSetOffset } = parsePart10(bytes);
+    out.set(meta.mediaStorageSopInstanceUid as string, bytes.subarray(dataSetOffset));
+  }
+  return out;
+}
 
 function studyKey(studyUid: string) {
   return (ts: string) =>
@@ -97,6 +113,11 @@ describe('C-MOVE and C-GET through the gateway', () => {
         uids.length,
       );
       expect(readdirSync(out).length).toBe(uids.length);
+      // Every object arrives as stored, byte for byte (retrieve reuses one read buffer from object to object).
+      const original = dataSetsIn(h.dir, (name) => name.startsWith('objects-'));
+      const received = dataSetsIn(out);
+      expect([...received.keys()].sort()).toEqual([...uids].sort());
+      for (const [uid, bytes] of received) expect(bytes.equals(original.get(uid) as Buffer), uid).toBe(true);
     } finally {
       await storescp.stop();
     }
