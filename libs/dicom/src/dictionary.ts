@@ -54,6 +54,11 @@ function load(): void {
   }
 }
 
+/** Load the dictionary now (a service does it at start, so its first request does not wait for dcmjs). */
+export function loadDictionary(): void {
+  if (!byTag) load();
+}
+
 /** The dictionary entry of a tag or keyword, undefined for private and unknown tags. */
 export function lookupElement(tagOrKeyword: Tag | string): DictionaryEntry | undefined {
   if (!byTag) load();

@@ -21,7 +21,14 @@ export {
   type PersonNameJson,
   toDicomJson,
 } from './dicom-json.js';
-export { type DictionaryEntry, keywordForTag, lookupElement, tagForKeyword, vrForTag } from './dictionary.js';
+export {
+  type DictionaryEntry,
+  keywordForTag,
+  loadDictionary,
+  lookupElement,
+  tagForKeyword,
+  vrForTag,
+} from './dictionary.js';
 export {
   type DataSetEncoding,
   type ElementEvent,

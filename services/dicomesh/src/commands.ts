@@ -13,6 +13,8 @@ export interface Command {
 const service = (summary: string, load: () => Promise<() => Promise<void>>): Command => ({
   summary,
   run: async () => {
+    // The data dictionary (dcmjs) loads before the service listens, not on its first request.
+    (await import('@dicomesh/dicom')).loadDictionary();
     await (await load())();
     return undefined;
   },
