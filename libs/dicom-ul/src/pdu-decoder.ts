@@ -47,6 +47,10 @@ export function decodePduBody(type: number, body: Buffer): Pdu {
       abortReason: AbortReason.UnrecognizedPdu,
     });
   }
+  if (type === PduType.PDataTf) {
+    const pdvs = decodePdvsFast(body);
+    if (pdvs) return { type, pdvs };
+  }
   const r = new ByteReader(body, PDU_TYPE_NAMES[type], PDU_HEADER_LENGTH);
   switch (type) {
     case PduType.AssociateRq:
@@ -72,6 +76,34 @@ export function decodePduBody(type: number, body: Buffer): Pdu {
       return { type, source, reason };
     }
   }
+}
+
+/** PDV item header: item length (4), presentation context ID (1), message control header (1). */
+const PDV_ITEM_HEADER_LENGTH = 6;
+
+/**
+ * The PDVs of a valid P-DATA-TF body, read without a ByteReader or a field name per item (this runs for every
+ * PDU of every data set); undefined when anything is wrong, and `decodePdvs` then names the error.
+ */
+function decodePdvsFast(body: Buffer): PresentationDataValue[] | undefined {
+  const pdvs: PresentationDataValue[] = [];
+  let offset = 0;
+  if (body.length === 0) return undefined;
+  while (offset < body.length) {
+    if (body.length - offset < PDV_ITEM_HEADER_LENGTH) return undefined;
+    const end = offset + 4 + body.readUInt32BE(offset);
+    const contextId = body[offset + 4] as number;
+    const control = body[offset + 5] as number;
+    if (end < offset + PDV_ITEM_HEADER_LENGTH || end > body.length || contextId % 2 === 0) return undefined;
+    pdvs.push({
+      contextId,
+      isCommand: (control & 1) !== 0,
+      isLast: (control & 2) !== 0,
+      data: body.subarray(offset + PDV_ITEM_HEADER_LENGTH, end),
+    });
+    offset = end;
+  }
+  return pdvs;
 }
 
 function decodePdvs(r: ByteReader): PresentationDataValue[] {

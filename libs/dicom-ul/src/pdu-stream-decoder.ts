@@ -25,6 +25,7 @@ import { isPduType, PDU_HEADER_LENGTH, PDU_TYPE_NAMES, PduType } from './pdu-typ
 export const ASSOCIATE_PDU_MAX_LENGTH = 256 * 1024;
 export const P_DATA_ALLOWANCE = 12;
 export const FIXED_PDU_LENGTH = 4;
+const EMPTY_BODY = Buffer.alloc(0);
 
 export interface PduStreamDecoderOptions {
   /** Maximum variable-field length of P-DATA-TF we accept (our announced maximum length received). */
@@ -74,11 +75,26 @@ export class PduStreamDecoder {
     let offset = 0;
     while (offset < chunk.length && this.state !== 'failed') {
       if (this.state === 'header') {
+        if (this.headerFilled === 0 && chunk.length - offset >= PDU_HEADER_LENGTH) {
+          // The whole header is in this read: read it where it lies.
+          const type = chunk[offset] as number;
+          const length = chunk.readUInt32BE(offset + 2);
+          offset += PDU_HEADER_LENGTH;
+          this.startBody(type, length);
+          continue;
+        }
         const n = Math.min(PDU_HEADER_LENGTH - this.headerFilled, chunk.length - offset);
         chunk.copy(this.header, this.headerFilled, offset, offset + n);
         this.headerFilled += n;
         offset += n;
-        if (this.headerFilled === PDU_HEADER_LENGTH) this.startBody();
+        if (this.headerFilled === PDU_HEADER_LENGTH) {
+          this.startBody(this.header[0] as number, this.header.readUInt32BE(2));
+        }
+      } else if (this.bodyFilled === 0 && chunk.length - offset >= this.bodyLength) {
+        // The whole body is in this read: handed on as one view, with no list of pieces.
+        const end = offset + this.bodyLength;
+        this.finishBody(chunk.subarray(offset, end));
+        offset = end;
       } else {
         const n = Math.min(this.bodyLength - this.bodyFilled, chunk.length - offset);
         this.bodyChunks.push(chunk.subarray(offset, offset + n));
@@ -89,9 +105,7 @@ export class PduStreamDecoder {
     }
   }
 
-  private startBody(): void {
-    const type = this.header.readUInt8(0);
-    const length = this.header.readUInt32BE(2);
+  private startBody(type: number, length: number): void {
     if (!isPduType(type)) {
       this.fail(
         new PduDecodeError(`PDU: type 0x${type.toString(16).padStart(2, '0')} unrecognized`, {
@@ -108,28 +122,31 @@ export class PduStreamDecoder {
     this.bodyType = type;
     this.bodyLength = length;
     this.bodyFilled = 0;
-    this.bodyChunks = [];
     this.state = 'body';
-    if (length === 0) this.finishBody();
+    if (length === 0) this.finishBody(EMPTY_BODY);
   }
 
-  private finishBody(): void {
+  /** The body is complete: `whole` when it came in one read, else the pieces gathered in bodyChunks. */
+  private finishBody(whole?: Buffer): void {
     const chunks = this.bodyChunks;
     const type = this.bodyType;
     const length = this.bodyLength;
-    this.bodyChunks = [];
+    if (chunks.length > 0) this.bodyChunks = [];
     this.bodyFilled = 0;
     this.headerFilled = 0;
     this.state = 'header';
-    // A P-DATA-TF spread over several reads is decoded where it lies (its fragments stay views of the reads);
-    // an invalid one, and every other PDU, is decoded joined.
-    const sliced =
-      type === PduType.PDataTf && chunks.length > 1 ? decodePDataSlices(chunks, length) : undefined;
-    if (sliced) {
-      this.options.onPdu(sliced, PDU_HEADER_LENGTH + length);
-      return;
+    let body = whole;
+    if (!body) {
+      // A P-DATA-TF spread over several reads is decoded where it lies (its fragments stay views of the reads);
+      // an invalid one, and every other PDU, is decoded joined.
+      const sliced =
+        type === PduType.PDataTf && chunks.length > 1 ? decodePDataSlices(chunks, length) : undefined;
+      if (sliced) {
+        this.options.onPdu(sliced, PDU_HEADER_LENGTH + length);
+        return;
+      }
+      body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
     }
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
     let pdu: Pdu;
     try {
       pdu = decodePduBody(type, body);

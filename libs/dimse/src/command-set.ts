@@ -98,10 +98,17 @@ function decodeValue(keyword: string, vr: CommandElementVr, value: Buffer): numb
       return tags;
     }
     case 'UI':
-      return value.toString('latin1').replace(/[\0 ]+$/, '');
+      return value.toString('latin1', 0, unpaddedEnd(value));
     default:
       return value.toString('latin1').trim();
   }
+}
+
+/** Length of a UI value without its trailing NUL or space padding. */
+function unpaddedEnd(value: Buffer): number {
+  let end = value.length;
+  while (end > 0 && (value[end - 1] === 0x00 || value[end - 1] === 0x20)) end--;
+  return end;
 }
 
 /**
@@ -121,7 +128,6 @@ export function decodeCommandSet(bytes: Buffer): CommandSet {
     const tag = ((bytes.readUInt16LE(offset) << 16) | bytes.readUInt16LE(offset + 2)) >>> 0;
     const length = bytes.readUInt32LE(offset + 4);
     const def = commandElementByTag.get(tag);
-    const name = def?.keyword ?? formatTag(tag);
     if (tag >>> 16 !== 0) {
       throw new CommandSetError(`element ${formatTag(tag)} at offset ${offset} is not in group 0000`);
     }
@@ -132,7 +138,7 @@ export function decodeCommandSet(bytes: Buffer): CommandSet {
       throw new CommandSetError(
         `value of length ${length} at offset ${offset + 8} past end (${bytes.length} bytes)`,
         {
-          field: name,
+          field: def?.keyword ?? formatTag(tag),
         },
       );
     }

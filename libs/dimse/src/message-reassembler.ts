@@ -129,11 +129,17 @@ export class MessageReassembler {
         contextId: state.contextId,
       });
     }
-    state.fragments.push(Buffer.from(pdv.data));
-    if (!pdv.isLast) return;
+    if (!pdv.isLast) {
+      // Kept past this PDU: a copy, so the transport's read is not held.
+      state.fragments.push(Buffer.from(pdv.data));
+      return;
+    }
+    // A command in one fragment (the usual case) is decoded where it lies: decoding copies what it keeps.
+    const bytes =
+      state.fragments.length === 0 ? pdv.data : Buffer.concat([...state.fragments, pdv.data], state.length);
     let command: CommandSet;
     try {
-      command = decodeCommandSet(Buffer.concat(state.fragments, state.length));
+      command = decodeCommandSet(bytes);
     } catch (cause) {
       throw new DimseProtocolError((cause as Error).message, { contextId: state.contextId, cause });
     }

@@ -106,6 +106,25 @@ describe('command set codec against DCMTK bytes', () => {
     expect(encodeCommandSet(cs).equals(full)).toBe(true);
   });
 
+  it('trims the NUL or space padding of UI values, and only the padding', () => {
+    const ui = (value: string) => {
+      const v = Buffer.from(value, 'latin1');
+      const element = Buffer.alloc(8);
+      element.writeUInt16LE(0x0002, 2);
+      element.writeUInt32LE(v.length, 4);
+      const rest = Buffer.from('0000000102000000300000000008020000000101', 'hex');
+      const body = Buffer.concat([element, v, rest]);
+      const head = Buffer.from('000000000400000000000000', 'hex');
+      head.writeUInt32LE(body.length, 8);
+      return decodeCommandSet(Buffer.concat([head, body])).affectedSopClassUid;
+    };
+    expect(ui('1.2.840.10008.1.1\0')).toBe('1.2.840.10008.1.1');
+    expect(ui('1.2.840.10008.1.1 ')).toBe('1.2.840.10008.1.1');
+    expect(ui('1.2.3\0 \0 ')).toBe('1.2.3');
+    expect(ui('1.2.33')).toBe('1.2.33');
+    expect(ui('')).toBe('');
+  });
+
   it('names the field of a malformed command set', () => {
     const bytes = Buffer.from(golden.cEchoRq, 'hex');
     expect(() => decodeCommandSet(bytes.subarray(0, bytes.length - 1))).toThrow(
@@ -121,6 +140,8 @@ describe('command set codec against DCMTK bytes', () => {
     expect(() => decodeCommandSet(badUs)).toThrow(CommandSetError);
     const noField = Buffer.from('00000000040000000a00000000000008020000000101', 'hex');
     expect(() => decodeCommandSet(noField)).toThrow(/CommandField: missing/);
+    const unknownTruncated = Buffer.concat([bytes, Buffer.from('0000004008000000414243', 'hex')]);
+    expect(() => decodeCommandSet(unknownTruncated)).toThrow(/\(0000,4000\): value of length 8/);
     const notGroup0 = Buffer.concat([bytes, Buffer.from('0800160000000000', 'hex')]);
     expect(() => decodeCommandSet(notGroup0)).toThrow(/not in group 0000/);
   });

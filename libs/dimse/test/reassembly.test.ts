@@ -39,6 +39,26 @@ function reassembler() {
   return { r, messages, flow };
 }
 
+describe('command of a reassembled message', () => {
+  it('keeps nothing of the reads it came in, whether in one fragment or several', () => {
+    for (const cuts of [[command.length], [10, 30, command.length - 40]]) {
+      const { r, messages } = reassembler();
+      const read = Buffer.from(command);
+      let at = 0;
+      cuts.forEach((n, i) => {
+        r.push([pdv(true, i === cuts.length - 1, read.subarray(at, at + n))]);
+        at += n;
+      });
+      read.fill(0); // the transport's buffer is reused
+      expect(messages[0]?.command).toMatchObject({
+        commandField: CommandField.CStoreRq,
+        affectedSopInstanceUid: '1.2.3.4.5.6.7.8.9',
+        messageId: 3,
+      });
+    }
+  });
+});
+
 describe('data set stream of a reassembled message', () => {
   it('hands each piece over as it arrived, never joined into a copy, even when several are buffered', async () => {
     const { r, messages } = reassembler();
