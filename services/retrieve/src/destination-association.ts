@@ -8,6 +8,7 @@ import { connectScu, type DimseClient } from '@dicomesh/dimse';
 import { dataSetSource, watched } from './data-set-source.js';
 import { SubOperationError } from './errors.js';
 import { type OpenedSource, openSource } from './opened-source.js';
+import { ReadAhead } from './read-ahead.js';
 import type { RetrievableInstance } from './resolve-instances.js';
 import { type AcceptedSyntax, chooseSyntax, proposedContexts } from './syntax-choice.js';
 
@@ -26,21 +27,22 @@ export interface DestinationOptions {
   readonly timeoutMs: number;
 }
 
-/**
- * Objects whose data set fits are read whole into one buffer per association, reused from object to
- * object: a fresh buffer per object (the ArrayBuffers V8 counts as external memory) made the process run
- * a full mark-compact about every 25 CT images, roughly 1 ms of CPU per object.
- */
-export const REUSED_READ_BUFFER_BYTES = 1024 * 1024;
+/** The object to send after the current one: read while the current one is sent. */
+export interface NextObject {
+  readonly instance: RetrievableInstance;
+  readonly transferSyntaxUid: string;
+}
 
 export class DestinationAssociation {
-  private readBuffer: Buffer | undefined;
+  private readonly readAhead: ReadAhead;
 
   private constructor(
     private readonly client: DimseClient,
     private readonly accepted: readonly AcceptedSyntax[],
     private readonly options: DestinationOptions,
-  ) {}
+  ) {
+    this.readAhead = new ReadAhead(options.blobStore);
+  }
 
   /** Opens the association; rejects when the destination is down or refuses it. */
   static async open(options: DestinationOptions): Promise<DestinationAssociation> {
@@ -74,6 +76,7 @@ export class DestinationAssociation {
     instance: RetrievableInstance,
     transferSyntaxUid: string,
     moveOriginator: { aeTitle: string; messageId: number },
+    next?: NextObject,
   ): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
@@ -87,7 +90,7 @@ export class DestinationAssociation {
     let source: Buffer | AsyncIterable<Buffer>;
     try {
       source =
-        (await this.readWhole(instance, transferSyntaxUid)) ??
+        (await this.readAhead.take(instance, transferSyntaxUid)) ??
         (await this.openStream(instance, transferSyntaxUid, refresh));
     } catch (error) {
       // Nothing sent yet: this sub-operation fails, the association goes on.
@@ -95,10 +98,11 @@ export class DestinationAssociation {
         cause: error,
       });
     }
+    if (next) this.readAhead.prefetch(next.instance, next.transferSyntaxUid);
     refresh();
     try {
       // store() settles only after every byte was written to the socket (or the association failed), so
-      // the reused buffer is free again when it returns.
+      // a read-ahead buffer is free again when it returns.
       const response = await this.client.store(
         instance.sopClassUid,
         instance.sopInstanceUid,
@@ -113,24 +117,6 @@ export class DestinationAssociation {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** The data set in the reused buffer, when it travels unchanged and fits; otherwise undefined. */
-  private async readWhole(
-    instance: RetrievableInstance,
-    transferSyntaxUid: string,
-  ): Promise<Buffer | undefined> {
-    const length = instance.size - instance.dataSetOffset;
-    if (transferSyntaxUid !== instance.transferSyntaxUid || length > REUSED_READ_BUFFER_BYTES)
-      return undefined;
-    this.readBuffer ??= Buffer.allocUnsafe(REUSED_READ_BUFFER_BYTES);
-    await this.options.blobStore.readInto(
-      instance.blobKey,
-      this.readBuffer,
-      instance.dataSetOffset,
-      instance.size,
-    );
-    return this.readBuffer.subarray(0, length);
   }
 
   /** The data set streamed from the blob store (converted on the way when needed), its first chunk read. */

@@ -112,9 +112,15 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
           aeTitle: query.context?.callingAeTitle ?? '',
           messageId: query.context?.messageId ?? 0,
         };
-        for (const instance of instances) {
+        for (const [index, instance] of instances.entries()) {
           if (inbox.cancelled || controller.signal.aborted) break;
           const syntax = association.syntaxFor(instance);
+          const following = instances[index + 1];
+          const followingSyntax = following && association.syntaxFor(following);
+          const next =
+            following && followingSyntax
+              ? { instance: following, transferSyntaxUid: followingSyntax }
+              : undefined;
           let status: number = RetrieveStatus.SubOperationNotSent;
           if (syntax === undefined) {
             lastError = `no accepted context for ${instance.sopClassUid}`;
@@ -134,7 +140,7 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
             );
             try {
               status = await context.with(trace.setSpan(context.active(), storeSpan), () =>
-                association.store(instance, syntax, moveOriginator),
+                association.store(instance, syntax, moveOriginator, next),
               );
             } catch (error) {
               lastError = (error as Error).message;
