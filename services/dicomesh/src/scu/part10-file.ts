@@ -1,6 +1,5 @@
 /** Reading a Part 10 file's meta header and streaming its data set; writing a received data set as a file. */
 import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { buildFileMetaHeader, IncompleteInputError, type Part10Split, parsePart10 } from '@dicomesh/dicom';
 import { DICOMESH_IMPLEMENTATION_CLASS_UID, DICOMESH_IMPLEMENTATION_VERSION_NAME } from '@dicomesh/dicom-ul';
@@ -43,12 +42,19 @@ export interface Part10File extends Part10Split {
   dataSet(): Buffer | AsyncIterable<Buffer>;
 }
 
-export async function openPart10(path: string): Promise<Part10File> {
-  const handle = await open(path, 'r');
+/** One buffer for every first read of a scan: the meta header is parsed, then the buffer is reused. */
+const firstReadBuffer = Buffer.allocUnsafe(FIRST_READ);
+
+/**
+ * Reads a file's meta header (synchronously: the tool reads its files one after another before it connects,
+ * as storescu does, and a thread-pool round trip per file would cost more than the read).
+ */
+export function openPart10(path: string): Part10File {
+  const fd = openSync(path, 'r');
   try {
     for (let size = FIRST_READ; ; size *= 4) {
-      const buffer = Buffer.alloc(size);
-      const { bytesRead } = await handle.read(buffer, 0, size, 0);
+      const buffer = size === FIRST_READ ? firstReadBuffer : Buffer.alloc(size);
+      const bytesRead = readSync(fd, buffer, 0, size, 0);
       try {
         const split = parsePart10(buffer.subarray(0, bytesRead));
         const { mediaStorageSopClassUid: sopClassUid, mediaStorageSopInstanceUid: sopInstanceUid } =
@@ -70,7 +76,7 @@ export async function openPart10(path: string): Promise<Part10File> {
       }
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 

@@ -24,7 +24,7 @@ function contextsFor(files: readonly Part10File[]): ScuContext[] {
 
 export async function storeTool(args: ScuArgs): Promise<number> {
   if (args.files.length === 0) throw new UsageError('store needs at least one FILE');
-  const files = await Promise.all(args.files.map(openPart10));
+  const files = args.files.map(openPart10);
   const client = await connectScu({ ...args, contexts: contextsFor(files) });
   let failures = 0;
   try {
