@@ -13,72 +13,110 @@ import {
 } from './command-elements.js';
 import { CommandSetError } from './errors.js';
 
-/** Pad a string value to even length: UI with NUL, AE/LO with space (PS3.5 6.2). */
-function encodeString(value: string, vr: CommandElementVr): Buffer {
-  const bytes = Buffer.from(value, 'latin1');
-  if (bytes.length % 2 === 0) return bytes;
-  return Buffer.concat([bytes, Buffer.from([vr === 'UI' ? 0x00 : 0x20])]);
+/** Element header in Implicit VR Little Endian: tag (4) and value length (4). */
+const ELEMENT_HEADER_LENGTH = 8;
+/** CommandGroupLength element: header and its 4-byte UL value. */
+const GROUP_LENGTH_ELEMENT_LENGTH = 12;
+
+/** The known elements in ascending tag order, as they are written. */
+const ELEMENTS_IN_TAG_ORDER = (Object.keys(CommandElement) as CommandElementKey[])
+  .map((key) => ({ key, tag: CommandElement[key].tag, vr: CommandElement[key].vr as CommandElementVr }))
+  .sort((a, b) => a.tag - b.tag);
+
+/** One element to write: a known one (checked value and its unpadded length) or an unknown one's raw bytes. */
+interface Pending {
+  readonly tag: number;
+  readonly vr: CommandElementVr | undefined;
+  readonly value: unknown;
+  /** Value length before padding to even. */
+  readonly length: number;
 }
 
-function encodeValue(key: string, vr: CommandElementVr, value: unknown): Buffer {
+/** Check a value against its VR and return its length in bytes before padding. */
+function checkedLength(key: string, vr: CommandElementVr, value: unknown): number {
   switch (vr) {
-    case 'US': {
+    case 'US':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff) {
         throw new CommandSetError(`expected an integer 0..65535, got ${String(value)}`, { field: key });
       }
-      const b = Buffer.alloc(2);
-      b.writeUInt16LE(value, 0);
-      return b;
-    }
-    case 'AT': {
+      return 2;
+    case 'AT':
       if (!Array.isArray(value)) throw new CommandSetError('expected a list of tags', { field: key });
-      const b = Buffer.alloc(4 * value.length);
       value.forEach((tag, i) => {
         if (typeof tag !== 'number') throw new CommandSetError(`tag ${i} is not a number`, { field: key });
-        b.writeUInt16LE((tag >>> 16) & 0xffff, 4 * i);
-        b.writeUInt16LE(tag & 0xffff, 4 * i + 2);
       });
-      return b;
-    }
-    default: {
+      return 4 * value.length;
+    default:
       if (typeof value !== 'string') throw new CommandSetError('expected a string', { field: key });
       if (vr === 'AE' && value.length > 16) {
         throw new CommandSetError(`AE title longer than 16 characters: "${value}"`, { field: key });
       }
-      return encodeString(value, vr);
-    }
+      // latin1: one byte per character
+      return value.length;
   }
 }
 
-function element(tag: number, value: Buffer): Buffer {
-  const header = Buffer.alloc(8);
-  header.writeUInt16LE((tag >>> 16) & 0xffff, 0);
-  header.writeUInt16LE(tag & 0xffff, 2);
-  header.writeUInt32LE(value.length, 4);
-  return Buffer.concat([header, value]);
+/**
+ * Write one element at `offset`; returns the offset after it. Strings are padded to even length, UI with NUL
+ * and AE/LO with space (PS3.5 6.2); unknown elements' raw bytes with NUL.
+ */
+function writeElement(out: Buffer, offset: number, element: Pending): number {
+  const padded = element.length + (element.length % 2);
+  out.writeUInt16LE((element.tag >>> 16) & 0xffff, offset);
+  out.writeUInt16LE(element.tag & 0xffff, offset + 2);
+  out.writeUInt32LE(padded, offset + 4);
+  let at = offset + ELEMENT_HEADER_LENGTH;
+  switch (element.vr) {
+    case 'US':
+      out.writeUInt16LE(element.value as number, at);
+      break;
+    case 'AT':
+      for (const tag of element.value as number[]) {
+        out.writeUInt16LE((tag >>> 16) & 0xffff, at);
+        out.writeUInt16LE(tag & 0xffff, at + 2);
+        at += 4;
+      }
+      break;
+    case undefined:
+      (element.value as Buffer).copy(out, at);
+      if (padded > element.length) out[at + element.length] = 0x00;
+      break;
+    default:
+      out.write(element.value as string, at, element.length, 'latin1');
+      if (padded > element.length) out[at + element.length] = element.vr === 'UI' ? 0x00 : 0x20;
+  }
+  return offset + ELEMENT_HEADER_LENGTH + padded;
 }
 
-/** Encode a command set, CommandGroupLength first, the rest in ascending tag order. */
+/**
+ * Encode a command set, CommandGroupLength first, the rest in ascending tag order, into one buffer (values are
+ * checked and measured first, then written in place: no buffer per element).
+ */
 export function encodeCommandSet(command: CommandSet): Buffer {
-  const parts: { tag: number; bytes: Buffer }[] = [];
-  for (const key of Object.keys(CommandElement) as CommandElementKey[]) {
+  const elements: Pending[] = [];
+  let bodyLength = 0;
+  for (const { key, tag, vr } of ELEMENTS_IN_TAG_ORDER) {
     const value = command[key];
     if (value === undefined) continue;
-    const def = CommandElement[key];
-    parts.push({ tag: def.tag, bytes: element(def.tag, encodeValue(key, def.vr, value)) });
+    const length = checkedLength(key, vr, value);
+    elements.push({ tag, vr, value, length });
+    bodyLength += ELEMENT_HEADER_LENGTH + length + (length % 2);
   }
-  for (const [tag, raw] of command.unknownElements ?? []) {
-    if (tag >>> 16 !== 0 || tag === CommandGroupLengthTag || commandElementByTag.has(tag)) continue;
-    parts.push({
-      tag,
-      bytes: element(tag, raw.length % 2 === 0 ? raw : Buffer.concat([raw, Buffer.alloc(1)])),
-    });
+  if (command.unknownElements && command.unknownElements.size > 0) {
+    for (const [tag, raw] of command.unknownElements) {
+      if (tag >>> 16 !== 0 || tag === CommandGroupLengthTag || commandElementByTag.has(tag)) continue;
+      elements.push({ tag, vr: undefined, value: raw, length: raw.length });
+      bodyLength += ELEMENT_HEADER_LENGTH + raw.length + (raw.length % 2);
+    }
+    elements.sort((a, b) => a.tag - b.tag);
   }
-  parts.sort((a, b) => a.tag - b.tag);
-  const body = Buffer.concat(parts.map((p) => p.bytes));
-  const groupLength = Buffer.alloc(4);
-  groupLength.writeUInt32LE(body.length, 0);
-  return Buffer.concat([element(CommandGroupLengthTag, groupLength), body]);
+  const out = Buffer.allocUnsafe(GROUP_LENGTH_ELEMENT_LENGTH + bodyLength);
+  out.writeUInt32LE(CommandGroupLengthTag, 0);
+  out.writeUInt32LE(4, 4);
+  out.writeUInt32LE(bodyLength, 8);
+  let offset = GROUP_LENGTH_ELEMENT_LENGTH;
+  for (const element of elements) offset = writeElement(out, offset, element);
+  return out;
 }
 
 function decodeValue(keyword: string, vr: CommandElementVr, value: Buffer): number | number[] | string {

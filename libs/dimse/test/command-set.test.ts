@@ -90,6 +90,51 @@ describe('command set codec against DCMTK bytes', () => {
     expect(decodeCommandSet(bytes)).toEqual(cs);
   });
 
+  it('writes unknown elements between known ones in tag order, an odd one padded with NUL, byte for byte', () => {
+    const bytes = encodeCommandSet({
+      commandField: CommandField.CStoreRsp,
+      commandDataSetType: 0x0101,
+      messageIdBeingRespondedTo: 1,
+      status: 0,
+      unknownElements: new Map([
+        [0x00004000, Buffer.from('xy')],
+        [0x00000500, Buffer.from('abc')],
+      ]),
+    });
+    expect(bytes.toString('hex')).toBe(
+      [
+        '00000000040000003e000000',
+        '00000001020000000180',
+        '00002001020000000100',
+        '000000050400000061626300',
+        '00000008020000000101',
+        '00000009020000000000',
+        '00000040020000007879',
+      ].join(''),
+    );
+  });
+
+  it('refuses values that do not fit their VR, naming the element', () => {
+    const base = {
+      commandField: CommandField.CEchoRsp,
+      commandDataSetType: 0x0101,
+      messageIdBeingRespondedTo: 1,
+    };
+    expect(() => encodeCommandSet({ ...base, status: 0x10000 })).toThrow(
+      /status: expected an integer 0..65535/,
+    );
+    expect(() => encodeCommandSet({ ...base, status: 1.5 })).toThrow(/status: expected an integer/);
+    expect(() => encodeCommandSet({ ...base, moveOriginatorAeTitle: 'A'.repeat(17) })).toThrow(
+      /moveOriginatorAeTitle: AE title longer than 16 characters/,
+    );
+    expect(() => encodeCommandSet({ ...base, offendingElement: ['x' as unknown as number] })).toThrow(
+      /offendingElement: tag 0 is not a number/,
+    );
+    expect(() => encodeCommandSet({ ...base, errorComment: 5 as unknown as string })).toThrow(
+      /errorComment: expected a string/,
+    );
+  });
+
   it('keeps unknown group-0000 elements and writes them back in tag order', () => {
     const base = Buffer.from(golden.cEchoRq, 'hex').subarray(12);
     // (0000,0800) is the last element; add a retired (0000,4000) Comments element after it.
