@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { buildFileMetaHeader, STORAGE_SOP_CLASS_UIDS, UNCOMPRESSED_TRANSFER_SYNTAXES } from '@dicomesh/dicom';
 import { createAcceptor, DICOMESH_IMPLEMENTATION_CLASS_UID } from '@dicomesh/dicom-ul';
 import { createDimseScp, VerificationSopClass } from '@dicomesh/dimse';
@@ -31,10 +32,12 @@ const acceptor = createAcceptor({
         cEcho: () => ({ status: 0 }),
         cStore: async (rq) => {
           if (discard) {
-            for await (const _ of rq.dataset);
+            rq.dataset.resume();
+            await finished(rq.dataset);
             return { status: 0 };
           }
-          // Synchronous writes chunk by chunk, as storescp does: no thread-pool round trips per object.
+          // Synchronous writes chunk by chunk as the chunks arrive ('data' events: no promise per chunk), as
+          // storescp does: no thread-pool round trips per object.
           const fd = openSync(join(dir, `${rq.affectedSopInstanceUid}.dcm`), 'w');
           try {
             writeSync(
@@ -46,7 +49,14 @@ const acceptor = createAcceptor({
                 implementationClassUid: DICOMESH_IMPLEMENTATION_CLASS_UID,
               }),
             );
-            for await (const chunk of rq.dataset) writeSync(fd, chunk as Buffer);
+            rq.dataset.on('data', (chunk: Buffer) => {
+              try {
+                writeSync(fd, chunk);
+              } catch (error) {
+                rq.dataset.destroy(error as Error);
+              }
+            });
+            await finished(rq.dataset);
           } finally {
             closeSync(fd);
           }
