@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parsePart10 } from '@dicomesh/dicom';
@@ -25,6 +25,12 @@ import {
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const LAUNCHER = join(ROOT, 'services/dicomesh/dist/main.js');
+/**
+ * The project's Node (24, the `node` dev dependency, first on PATH under make): vitest started as
+ * `node_modules/.bin/vitest` runs on whatever `node` PATH finds first, and the launcher needs Node 22.8+.
+ */
+const PROJECT_NODE = join(ROOT, 'node_modules/.bin/node');
+const NODE = existsSync(PROJECT_NODE) ? PROJECT_NODE : process.execPath;
 const PREPARE_REAL_FILES = join(ROOT, 'libs/dimse/test/support/prepare_real_files.py');
 const MANY_STUDIES_SCRIPT = join(import.meta.dirname, 'support/many_studies.py');
 const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -70,7 +76,7 @@ interface ToolRun {
 /** Runs `dicomesh ARGS...` (the built launcher) to completion; stdout is parsed as JSON lines. */
 function dicomesh(args: readonly string[]): Promise<ToolRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -174,7 +180,7 @@ async function startAllInOne(dataDir: string, aeFile: string): Promise<AllInOne>
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('DICOMESH_')),
   );
-  const child = spawn(process.execPath, [LAUNCHER, 'all-in-one'], {
+  const child = spawn(NODE, [LAUNCHER, 'all-in-one'], {
     env: {
       ...inherited,
       DICOMESH_AE_TITLE: AE_TITLE,
