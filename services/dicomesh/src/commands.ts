@@ -6,6 +6,8 @@ import { parseScuArgs, type ScuArgs } from './scu/scu-args.js';
 
 export interface Command {
   readonly summary: string;
+  /** A tool's arguments, printed after a usage error. */
+  readonly usage?: string;
   /** Services run until a signal stops them (resolve with no exit code); tools resolve with theirs. */
   run(argv: readonly string[]): Promise<number | undefined>;
 }
@@ -22,6 +24,7 @@ const service = (summary: string, load: () => Promise<() => Promise<void>>): Com
 
 const tool = (summary: string, load: () => Promise<(args: ScuArgs) => Promise<number>>): Command => ({
   summary,
+  usage: summary.slice(summary.indexOf(': ') + 2),
   run: async (argv) => {
     const args = parseScuArgs(argv);
     return (await load())(args);
@@ -64,7 +67,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     async () => (await import('./scu/retrieve-tools.js')).moveTool,
   ),
   get: tool(
-    'C-GET: [-P|-S] [-od DIR] -k KEY=VALUE... [--cancel-after N] HOST PORT',
+    'C-GET: [-P|-S] [-od DIR] [-cls SOPCLASS]... [-x TS]... -k KEY=VALUE... [--cancel-after N] HOST PORT',
     async () => (await import('./scu/retrieve-tools.js')).getTool,
   ),
 };

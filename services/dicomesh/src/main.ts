@@ -19,5 +19,6 @@ try {
   if (code !== undefined) process.exit(code);
 } catch (error) {
   process.stderr.write(`dicomesh ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (error instanceof UsageError) process.stderr.write(`usage: dicomesh ${name} ${command.usage ?? ''}\n`);
   process.exit(error instanceof UsageError ? 2 : 1);
 }

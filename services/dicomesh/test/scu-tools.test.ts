@@ -64,6 +64,8 @@ const STATUS_SUCCESS = 0x0000;
 const STATUS_PENDING = 0xff00;
 const STATUS_CANCEL = 0xfe00;
 const STATUS_MOVE_DESTINATION_UNKNOWN = 0xa801;
+const STATUS_SUB_OPERATION_FAILURES = 0xb000;
+const MR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.4';
 
 type ToolEvent = { readonly event: string } & Readonly<Record<string, unknown>>;
 
@@ -304,6 +306,7 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
       const option = await dicomesh(['echo', '-zz', ...address()]);
       expect(option.code).toBe(2);
       expect(option.stderr).toMatch(/unknown option -zz/);
+      expect(option.stderr).toMatch(/^usage: dicomesh echo \[-aet AE\] \[-aec AE\] HOST PORT$/m);
       const noPort = await dicomesh(['echo', '127.0.0.1']);
       expect(noPort.code).toBe(2);
       expect(noPort.stderr).toMatch(/HOST and PORT are required/);
@@ -422,6 +425,78 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
       expect(eventsNamed(r, 'received')).toHaveLength(GET_FILES.length);
       expect(eventsNamed(r, 'progress').at(-1)).toMatchObject({ remaining: 0, completed: GET_FILES.length });
       expectSameDataSets(dataSetFilesIn(out), getFiles.values());
+    });
+  });
+
+  describe('get: which objects come back', () => {
+    const realPaths = (names: readonly string[]) => names.map((name) => realFiles.get(name) as string);
+    const getStudyInto = (out: string, options: readonly string[]) =>
+      dicomesh([
+        'get',
+        '-aec',
+        AE_TITLE,
+        '-S',
+        '-od',
+        out,
+        ...options,
+        '-k',
+        'QueryRetrieveLevel=STUDY',
+        '-k',
+        `StudyInstanceUID=${realStudy}`,
+        ...address(),
+      ]);
+
+    it('by default the common non-image classes are offered: SR, RT plan and RT dose come back', async () => {
+      const out = join(work.path, 'get-default');
+      const r = await getStudyInto(out, []);
+      const received = dataSetFilesIn(out);
+      const nonImage = realPaths(['test-SR.dcm', 'rtplan.dcm', 'rtdose.dcm', 'waveform_ecg.dcm']);
+      // They arrive (an implicit VR one may come back explicit: the archive picked one syntax per class).
+      for (const path of nonImage)
+        expect(received.has(readDataSetFile(path).sopInstanceUid), path).toBe(true);
+      // Objects stored compressed cannot travel in the one syntax the archive picked per class: a warning.
+      const final = finalEvent(r);
+      expect(final).toMatchObject({ event: 'get', status: STATUS_SUB_OPERATION_FAILURES });
+      expect(final.text).toMatch(/Warning \(Sub-operations complete: one or more failures/);
+      expect(Number(final.completed) + Number(final.failed)).toBe(REAL_FILES.length);
+      expect(r.code).toBe(0);
+    });
+
+    it('-cls and -x: each pair its own context, so every MR object comes back in the syntax it was stored in', async () => {
+      const out = join(work.path, 'get-mr');
+      const mr = [
+        'MR_small_RLE.dcm',
+        'MR_small_jp2klossless.dcm',
+        'MR_small_jpeg_ls_lossless.dcm',
+        'MR_small_bigendian.dcm',
+        'MR_small_implicit.dcm',
+      ];
+      const syntaxes = [
+        '1.2.840.10008.1.2.5',
+        '1.2.840.10008.1.2.4.90',
+        '1.2.840.10008.1.2.4.80',
+        '1.2.840.10008.1.2.2',
+        '1.2.840.10008.1.2',
+      ];
+      const r = await getStudyInto(out, ['-cls', MR_IMAGE_STORAGE, ...syntaxes.flatMap((ts) => ['-x', ts])]);
+      expectSameDataSets(dataSetFilesIn(out), realPaths(mr));
+      expect(finalEvent(r)).toMatchObject({
+        status: STATUS_SUB_OPERATION_FAILURES,
+        completed: mr.length,
+        failed: REAL_FILES.length - mr.length,
+      });
+    });
+
+    it('-cls x -x over 122 contexts, or a -cls that is not a UID: exit 2 with the usage', async () => {
+      const tooMany = await getStudyInto(join(work.path, 'get-none'), [
+        ...Array.from({ length: 10 }, (_, i) => ['-cls', `1.2.3.${i}`]).flat(),
+      ]);
+      expect(tooMany.code).toBe(2);
+      expect(tooMany.stderr).toMatch(/130 presentation contexts; at most 122/);
+      const notUid = await getStudyInto(join(work.path, 'get-none'), ['-cls', 'CT']);
+      expect(notUid.code).toBe(2);
+      expect(notUid.stderr).toMatch(/-cls CT: not a UID/);
+      expect(notUid.stderr).toMatch(/^usage: dicomesh get .*-cls SOPCLASS/m);
     });
   });
 

@@ -1,6 +1,6 @@
 /** `dicomesh find`: C-FIND with `-k` keys; each match printed as a JSON line; `--cancel-after N`. */
 import { decodeIdentifier, encodeIdentifier } from '@dicomesh/dicom';
-import { connectScu, queryRetrieveContexts } from '@dicomesh/dimse';
+import { connectScu, queryRetrieveContexts, ServiceClass } from '@dicomesh/dimse';
 import { identifierFromKeys } from './identifier-keys.js';
 import type { ScuArgs } from './scu-args.js';
 import { statusText, succeeded } from './status-text.js';
@@ -21,8 +21,12 @@ export async function findTool(args: ScuArgs): Promise<number> {
       if (args.cancelAfter !== undefined && matches === args.cancelAfter) await op.cancel();
     }
     const result = await op.result;
-    emit('find', { matches, status: result.status, text: statusText(result.status) });
-    return succeeded(result.status) || result.status === 0xfe00 ? 0 : 1;
+    emit('find', {
+      matches,
+      status: result.status,
+      text: statusText(result.status, ServiceClass.QueryRetrieveFind),
+    });
+    return succeeded(result.status, ServiceClass.QueryRetrieveFind) || result.status === 0xfe00 ? 0 : 1;
   } finally {
     await client.association.release();
   }

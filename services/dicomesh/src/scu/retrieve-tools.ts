@@ -7,35 +7,18 @@ import {
   connectScu,
   queryRetrieveContexts,
   type RetrieveOperation,
-  STORAGE_SOP_CLASSES,
+  ServiceClass,
   storageScpRoles,
 } from '@dicomesh/dimse';
+import { getStorageContexts } from './get-contexts.js';
 import { identifierFromKeys } from './identifier-keys.js';
 import { writePart10 } from './part10-file.js';
 import { type ScuArgs, UsageError } from './scu-args.js';
 import { statusText, succeeded } from './status-text.js';
 import { emit } from './tool-output.js';
 
-/** Storage SOP classes offered for C-GET (with the 6 Q/R contexts, within the 128-context limit). */
-const GET_STORAGE_CLASSES = STORAGE_SOP_CLASSES.slice(0, 120);
-/** Transfer syntaxes accepted for C-GET sub-operations: uncompressed, deflate, and the common compressed ones. */
-const GET_TRANSFER_SYNTAXES = [
-  '1.2.840.10008.1.2.1',
-  '1.2.840.10008.1.2',
-  '1.2.840.10008.1.2.2',
-  '1.2.840.10008.1.2.1.99',
-  '1.2.840.10008.1.2.5',
-  '1.2.840.10008.1.2.4.50',
-  '1.2.840.10008.1.2.4.51',
-  '1.2.840.10008.1.2.4.57',
-  '1.2.840.10008.1.2.4.70',
-  '1.2.840.10008.1.2.4.80',
-  '1.2.840.10008.1.2.4.81',
-  '1.2.840.10008.1.2.4.90',
-  '1.2.840.10008.1.2.4.91',
-];
-
-async function follow(op: RetrieveOperation, args: ScuArgs, command: string): Promise<number> {
+async function follow(op: RetrieveOperation, args: ScuArgs, command: 'move' | 'get'): Promise<number> {
+  const serviceClass = command === 'move' ? ServiceClass.QueryRetrieveMove : ServiceClass.QueryRetrieveGet;
   let pending = 0;
   for await (const counts of op) {
     pending++;
@@ -45,11 +28,11 @@ async function follow(op: RetrieveOperation, args: ScuArgs, command: string): Pr
   const result = await op.result;
   emit(command, {
     status: result.status,
-    text: statusText(result.status),
+    text: statusText(result.status, serviceClass),
     ...result.counts,
     failedSopInstanceUids: result.failedSopInstanceUids,
   });
-  return succeeded(result.status) || result.status === 0xfe00 ? 0 : 1;
+  return succeeded(result.status, serviceClass) || result.status === 0xfe00 ? 0 : 1;
 }
 
 export async function moveTool(args: ScuArgs): Promise<number> {
@@ -69,16 +52,11 @@ export async function moveTool(args: ScuArgs): Promise<number> {
 export async function getTool(args: ScuArgs): Promise<number> {
   const identifier = identifierFromKeys(args.keys);
   await mkdir(args.outputDirectory, { recursive: true });
+  const storage = getStorageContexts(args.sopClasses, args.transferSyntaxes);
   const client = await connectScu({
     ...args,
-    contexts: [
-      ...queryRetrieveContexts(),
-      ...GET_STORAGE_CLASSES.map((abstractSyntax) => ({
-        abstractSyntax,
-        transferSyntaxes: GET_TRANSFER_SYNTAXES,
-      })),
-    ],
-    roles: storageScpRoles(GET_STORAGE_CLASSES),
+    contexts: [...queryRetrieveContexts(), ...storage.contexts],
+    roles: storageScpRoles(storage.sopClasses),
   });
   const onStore: CStoreHandler = async (rq) => {
     if (!isValidUid(rq.affectedSopInstanceUid)) {

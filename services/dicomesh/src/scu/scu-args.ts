@@ -1,7 +1,10 @@
 /**
  * DCMTK-like arguments of the SCU tools: `[options] HOST PORT [FILE...]` with `-aet`, `-aec`, `-aem`,
- * `-k KEY=VALUE` (repeatable), `-P`/`-S` (patient or study root), `-od DIR`, `--cancel-after N`.
+ * `-k KEY=VALUE` (repeatable), `-P`/`-S` (patient or study root), `-od DIR`, `--cancel-after N`, and for
+ * C-GET `-cls UID` and `-x TS` (repeatable: the storage classes and transfer syntaxes to accept).
  */
+import { isValidUid } from '@dicomesh/dicom';
+
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -18,6 +21,10 @@ export interface ScuArgs {
   readonly outputDirectory: string;
   /** Send C-CANCEL after this many pending responses. */
   readonly cancelAfter?: number;
+  /** `-cls`: storage SOP classes to accept C-GET sub-operations for (empty: the defaults). */
+  readonly sopClasses: readonly string[];
+  /** `-x`: transfer syntaxes to accept them in (empty: the defaults). */
+  readonly transferSyntaxes: readonly string[];
   readonly files: readonly string[];
 }
 
@@ -33,11 +40,18 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
   let model: 'patient' | 'study' = 'study';
   let outputDirectory = '.';
   let cancelAfter: number | undefined;
+  const sopClasses: string[] = [];
+  const transferSyntaxes: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = (): string => {
       const next = argv[++i];
       if (next === undefined) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    const uid = (): string => {
+      const next = value();
+      if (!isValidUid(next)) throw new UsageError(`${arg} ${next}: not a UID`);
       return next;
     };
     switch (arg) {
@@ -61,6 +75,12 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
         break;
       case '-S':
         model = 'study';
+        break;
+      case '-cls':
+        sopClasses.push(uid());
+        break;
+      case '-x':
+        transferSyntaxes.push(uid());
         break;
       case '-od':
         outputDirectory = value();
@@ -89,6 +109,8 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
     keys,
     outputDirectory,
     ...(cancelAfter === undefined ? {} : { cancelAfter }),
+    sopClasses,
+    transferSyntaxes,
     files,
   };
 }

@@ -1,5 +1,5 @@
 /** `dicomesh store`: C-STORE of Part 10 files, each in its own transfer syntax, on one association. */
-import { connectScu, type ScuContext } from '@dicomesh/dimse';
+import { connectScu, type ScuContext, ServiceClass } from '@dicomesh/dimse';
 import { openPart10, type Part10File } from './part10-file.js';
 import type { ScuArgs } from './scu-args.js';
 import { UsageError } from './scu-args.js';
@@ -35,12 +35,12 @@ export async function storeTool(args: ScuArgs): Promise<number> {
         file.transferSyntaxUid,
         file.dataSet(),
       );
-      if (!succeeded(response.status)) failures++;
+      if (!succeeded(response.status, ServiceClass.Storage)) failures++;
       emit('store', {
         file: file.path,
         sopInstanceUid: file.sopInstanceUid,
         status: response.status,
-        text: statusText(response.status),
+        text: statusText(response.status, ServiceClass.Storage),
         ...(response.errorComment ? { errorComment: response.errorComment } : {}),
       });
     }
