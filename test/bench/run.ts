@@ -293,13 +293,28 @@ function selectedTargets(): Target[] {
 const CLOCK_TICKS_PER_SECOND = 100;
 const SENDERS = new Set(['storescu', 'echoscu']);
 
+/** The part of the receiver a process is, for the CPU breakdown: its service name, or its command. */
+function processRole(pid: string, command: string): string {
+  if (command !== 'node' && command !== 'MainThread') return command === 'postgres' ? 'postgres' : command;
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return command;
+  }
+  const launched = args.findIndex((a) => a.endsWith('main.js'));
+  if (launched >= 0) return args[launched + 1] ?? 'dicomesh';
+  const script = args.find((a) => a.endsWith('.ts'));
+  return script ? (script.split('/').pop() as string) : command;
+}
+
 /**
- * CPU seconds (user + system) used so far by every process descending from this one except the senders:
- * the receiver's processes, with PostgreSQL's and nats-server's for the services topology.
+ * CPU seconds (user + system) used so far by every process descending from this one except the senders
+ * (the receiver's processes, with PostgreSQL's and nats-server's for the services topology), by role.
  */
-function receiverCpuSeconds(): number {
+function receiverCpuSeconds(): Map<string, number> {
   const parent = new Map<number, number>();
-  const ticks = new Map<number, number>();
+  const ticks = new Map<number, { role: string; ticks: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -313,7 +328,9 @@ function receiverCpuSeconds(): number {
     const fields = stat.slice(close + 2).split(' ');
     const pid = Number(entry);
     parent.set(pid, Number(fields[1]));
-    if (!SENDERS.has(command)) ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    if (!SENDERS.has(command)) {
+      ticks.set(pid, { role: processRole(entry, command), ticks: Number(fields[11]) + Number(fields[12]) });
+    }
   }
   const descends = (pid: number): boolean => {
     for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
@@ -321,10 +338,25 @@ function receiverCpuSeconds(): number {
     }
     return false;
   };
-  let total = 0;
-  for (const [pid, t] of ticks) if (descends(pid)) total += t;
-  return total / CLOCK_TICKS_PER_SECOND;
+  const byRole = new Map<string, number>();
+  for (const [pid, t] of ticks) {
+    if (descends(pid)) byRole.set(t.role, (byRole.get(t.role) ?? 0) + t.ticks / CLOCK_TICKS_PER_SECOND);
+  }
+  return byRole;
 }
+
+/** CPU seconds by role used between two readings (a role that appeared meanwhile counts from zero). */
+function cpuSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const used = new Map<string, number>();
+  for (const [role, seconds] of after) used.set(role, seconds - (before.get(role) ?? 0));
+  return used;
+}
+
+const sum = (values: Iterable<number>): number => {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+};
 
 /** Splits files into n contiguous parts of nearly equal size. */
 function split<T>(items: readonly T[], n: number): T[][] {
@@ -337,6 +369,8 @@ interface Measurement {
   readonly seconds: number;
   /** CPU the receiver's processes used meanwhile. */
   readonly cpuSeconds: number;
+  /** The same by role (gateway, storage, postgres, nats-server, all-in-one...). */
+  readonly cpuByRole: ReadonlyMap<string, number>;
 }
 
 async function measure(target: Target, files: readonly string[], associations: number): Promise<Measurement> {
@@ -350,7 +384,7 @@ async function measure(target: Target, files: readonly string[], associations: n
       ),
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const cpuSeconds = receiverCpuSeconds() - cpuBefore;
+    const cpuByRole = cpuSince(cpuBefore, receiverCpuSeconds());
     for (const r of results) {
       if (r.code !== 0) throw new Error(`storescu -> ${target.name} failed: ${r.output.slice(-2000)}`);
     }
@@ -358,7 +392,7 @@ async function measure(target: Target, files: readonly string[], associations: n
     if (stored !== files.length) {
       throw new Error(`storescu -> ${target.name}: ${stored} of ${files.length} objects stored`);
     }
-    return { seconds, cpuSeconds };
+    return { seconds, cpuSeconds: sum(cpuByRole.values()), cpuByRole };
   } finally {
     await receiver.stop();
   }
@@ -400,6 +434,8 @@ interface Row {
   readonly mbPerSecond: number;
   /** The receiver's CPU time per object (all its processes; median over runs), in ms. */
   readonly cpuMsPerObject: number;
+  /** The same by role (gateway, storage, postgres...), each the median over runs, in ms. */
+  readonly cpuMsPerObjectByRole: Readonly<Record<string, number>>;
   /** objects/s over storescp's in the same cell (undefined when storescp was not measured). */
   readonly ratio: number | undefined;
 }
@@ -411,7 +447,10 @@ function formatRow(r: Row): string {
     .toFixed(1)
     .padStart(8)} ${ratio.padStart(7)} ${r.cpuMsPerObject.toFixed(2).padStart(9)}   ${r.seconds
     .map((s) => s.toFixed(2))
-    .join(' ')}`;
+    .join(' ')}   ${Object.entries(r.cpuMsPerObjectByRole)
+    .filter(([, ms]) => ms >= 0.01)
+    .map(([role, ms]) => `${role} ${ms.toFixed(2)}`)
+    .join(', ')}`;
 }
 
 const RESULTS_FILE = join(WORK, 'store-bench.json');
@@ -426,20 +465,20 @@ async function main(): Promise<void> {
   const targets = selectedTargets();
   const cases = process.env.BENCH_CASES?.split(',').map((c) => c.trim());
   const rows: Row[] = [];
-  const header = `${'cell'.padEnd(30)} ${'receiver'.padEnd(30)} ${'obj/s'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)} ${'cpu ms/obj'.padStart(9)}   seconds per run`;
+  const header = `${'cell'.padEnd(30)} ${'receiver'.padEnd(30)} ${'obj/s'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)} ${'cpu ms/obj'.padStart(9)}   seconds per run   cpu ms/obj by process`;
   process.stdout.write(`storescu into each receiver on loopback, median of ${RUNS}\n${header}\n`);
   for (const corpus of CORPORA) {
     const { files, bytes } = await corpusFiles(corpus);
     for (const associations of ASSOCIATIONS) {
       if (cases && !cases.includes(`${corpus.kind}-${associations}`)) continue;
       const times = new Map<Target, number[]>(targets.map((t) => [t, []]));
-      const cpu = new Map<Target, number[]>(targets.map((t) => [t, []]));
+      const cpu = new Map<Target, Measurement[]>(targets.map((t) => [t, []]));
       // Interleaved, so a slow moment of the machine is shared by every receiver.
       for (let i = 0; i < RUNS; i++) {
         for (const target of targets) {
           const m = await measure(target, files, associations);
           times.get(target)?.push(m.seconds);
-          cpu.get(target)?.push(m.cpuSeconds);
+          cpu.get(target)?.push(m);
         }
       }
       const baseline = times.get(STORESCP);
@@ -448,6 +487,7 @@ async function main(): Promise<void> {
         const seconds = times.get(target) ?? [];
         const medianSeconds = median(seconds);
         const objectsPerSecond = files.length / medianSeconds;
+        const measured = cpu.get(target) ?? [];
         const row: Row = {
           corpus: corpus.label,
           objects: files.length,
@@ -458,7 +498,13 @@ async function main(): Promise<void> {
           medianSeconds,
           objectsPerSecond,
           mbPerSecond: bytes / 1e6 / medianSeconds,
-          cpuMsPerObject: (median(cpu.get(target) ?? []) * 1000) / files.length,
+          cpuMsPerObject: (median(measured.map((m) => m.cpuSeconds)) * 1000) / files.length,
+          cpuMsPerObjectByRole: Object.fromEntries(
+            [...new Set(measured.flatMap((m) => [...m.cpuByRole.keys()]))].map((role) => [
+              role,
+              (median(measured.map((m) => m.cpuByRole.get(role) ?? 0)) * 1000) / files.length,
+            ]),
+          ),
           ratio: baselineRate === undefined ? undefined : objectsPerSecond / baselineRate,
         };
         rows.push(row);
