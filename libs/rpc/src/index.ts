@@ -98,6 +98,7 @@ export {
   startServer,
   stopServer,
 } from './server.js';
+export { noteStreamedBytes, SCAVENGE_EVERY_BYTES } from './streamed-bytes-scavenger.js';
 export {
   type BidiStreamHandler,
   type ClientStreamHandler,

@@ -3,11 +3,11 @@
  * arrive, with backpressure both ways, and a watchdog that cancels the call when nothing moves for
  * `stallTimeoutMs` (a 5 GiB object may take minutes; a dead backend must not hang the association).
  */
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import {
   connectivityState,
   Metadata,
+  noteStreamedBytes,
   RpcError,
   type StorageClient,
   StorageServiceDefinition,
@@ -22,6 +22,14 @@ export const MAX_CHUNK_BYTES = 1024 * 1024;
 
 /** Data set bytes gathered into one chunk request before it is written. */
 const BATCH_BYTES = 256 * 1024;
+
+/**
+ * Chunk requests written to the call and not yet taken by HTTP/2. The call's own buffer would hold 16 (it
+ * counts messages: 4 MiB of 256 KiB chunks) before asking to wait; two keep the transfer going, hold less
+ * memory, and let each chunk be garbage before the next scavenge (noteStreamedBytes) instead of surviving
+ * it into the old generation, where only a mark-compact frees it (a 1 GiB object: 140 mark-compacts).
+ */
+const MAX_REQUESTS_IN_FLIGHT = 2;
 
 const STORE = StorageServiceDefinition.store;
 /** `StoreRequest.chunk`: field 2, wire type 2 (length-delimited). */
@@ -227,6 +235,14 @@ export async function storeThroughBackend(
       answered = true;
     },
   );
+  let inFlight = 0;
+  let taken: (() => void) | undefined;
+  const onTaken = () => {
+    inFlight--;
+    const wake = taken;
+    taken = undefined;
+    wake?.();
+  };
   try {
     progress();
     call.write({ part: { $case: 'header', value: header } });
@@ -235,7 +251,18 @@ export async function storeThroughBackend(
       for (const request of chunkRequests(batch)) {
         if (answered) break;
         progress();
-        if (!call.write(request)) await Promise.race([once(call, 'drain'), settled]);
+        noteStreamedBytes(request.length);
+        inFlight++;
+        call.write(request, onTaken);
+        // A failed or cancelled call may never take what it holds: its answer ends the wait.
+        while (inFlight >= MAX_REQUESTS_IN_FLIGHT && !answered) {
+          await Promise.race([
+            new Promise<void>((resolve) => {
+              taken = resolve;
+            }),
+            settled,
+          ]);
+        }
       }
     }
     if (!answered) call.end();

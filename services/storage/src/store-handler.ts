@@ -7,6 +7,7 @@
 import type { BlobStore, StorageIndex } from '@dicomesh/archive';
 import { Status } from '@dicomesh/dimse';
 import {
+  noteStreamedBytes,
   RpcError,
   type ServerReadableStream,
   type StorageServer,
@@ -76,6 +77,7 @@ async function* chunksOf(
     if (part?.$case !== 'chunk')
       throw RpcError.of('invalid', 'StoreRequest after the header must be a chunk');
     bytes += part.value.length;
+    noteStreamedBytes(part.value.length);
     if (part.value.length > 0) yield part.value;
   }
 }
