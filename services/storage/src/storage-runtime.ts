@@ -22,6 +22,13 @@ export const BLOBS_DIRECTORY = 'blobs';
 export const EMBEDDED_INDEX_DIRECTORY = 'index';
 /** Longest an index statement may run before the store fails with A700. */
 const INDEX_STATEMENT_TIMEOUT_MS = 10_000;
+/**
+ * How long the relay gathers the commits of a burst before it reads, publishes and marks them as one batch.
+ * A round costs two index statements and a JetStream round trip whatever its size; at the 5 ms default a
+ * single association's C-STOREs (one every 5-10 ms) were a round each. 50 ms delays an event by at most that
+ * and made 2000 small objects cost 0.65 ms less CPU each (PostgreSQL -0.33, storage -0.28, NATS -0.07).
+ */
+const STORED_EVENTS_COALESCE_MS = 50;
 
 export interface StorageRuntimeOptions {
   readonly dataDir: string;
@@ -86,7 +93,7 @@ export async function openStorageRuntime(options: StorageRuntimeOptions): Promis
       logger.warn('no DICOMESH_NATS_URL: instance.stored events stay in the outbox until one is set');
     }
   }
-  const relay = new OutboxRelay({ store: index, publisher, logger });
+  const relay = new OutboxRelay({ store: index, publisher, logger, coalesceMs: STORED_EVENTS_COALESCE_MS });
   relay.start();
 
   return {
