@@ -14,9 +14,15 @@ export class AssociationWriter {
    * write. Resolves when every PDU was handed to the socket; rejects with the first send error (the queue
    * then moves on to the next message).
    */
-  send(batches: AsyncIterable<readonly PresentationDataValue[]>): Promise<void> {
+  send(
+    batches: Iterable<readonly PresentationDataValue[]> | AsyncIterable<readonly PresentationDataValue[]>,
+  ): Promise<void> {
     const run = this.tail.then(async () => {
-      for await (const batch of batches) await this.association.sendPDataEach(batch);
+      if (Symbol.iterator in batches) {
+        for (const batch of batches) await this.association.sendPDataEach(batch);
+      } else {
+        for await (const batch of batches) await this.association.sendPDataEach(batch);
+      }
     });
     this.tail = run.catch(() => {});
     return run;

@@ -77,26 +77,46 @@ class Batcher {
  * fragments as its chunks come, holding at most one fragment plus one chunk in memory; the last fragment
  * is flagged once the source is exhausted.
  */
-export async function* fragmentMessage(
+export function fragmentMessage(
   contextId: number,
   command: Buffer,
   dataset: DataSetSource | undefined,
   peerMaxPduLength: number,
-): AsyncGenerator<Batch> {
+): Iterable<Batch> | AsyncIterable<Batch> {
   const max = maxFragmentSize(peerMaxPduLength);
+  // A message held in memory (every command and response, most requests) is cut without a promise per batch.
+  if (dataset === undefined || Buffer.isBuffer(dataset))
+    return fragmentHeld(contextId, command, dataset, max);
+  return fragmentStreamed(contextId, command, dataset, max);
+}
+
+function* fragmentHeld(
+  contextId: number,
+  command: Buffer,
+  dataset: Buffer | undefined,
+  max: number,
+): Generator<Batch> {
+  const batcher = new Batcher();
+  const pdvs = fragmentBuffer(contextId, command, true, max);
+  for (const pdv of dataset ? [...pdvs, ...fragmentBuffer(contextId, dataset, false, max)] : pdvs) {
+    const full = batcher.add(pdv);
+    if (full) yield full;
+  }
+  if (!batcher.empty) yield batcher.take();
+}
+
+async function* fragmentStreamed(
+  contextId: number,
+  command: Buffer,
+  dataset: AsyncIterable<Buffer> | Iterable<Buffer>,
+  max: number,
+): AsyncGenerator<Batch> {
   const batcher = new Batcher();
   for (const pdv of fragmentBuffer(contextId, command, true, max)) {
     const full = batcher.add(pdv);
     if (full) yield full;
   }
-  if (Buffer.isBuffer(dataset)) {
-    for (const pdv of fragmentBuffer(contextId, dataset, false, max)) {
-      const full = batcher.add(pdv);
-      if (full) yield full;
-    }
-  } else if (dataset !== undefined) {
-    yield* fragmentStream(contextId, dataset, max, batcher);
-  }
+  yield* fragmentStream(contextId, dataset, max, batcher);
   if (!batcher.empty) yield batcher.take();
 }
 

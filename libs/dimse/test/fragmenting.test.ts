@@ -20,7 +20,9 @@ const command = encodeCommandSet({
   priority: 0,
 });
 
-async function collect(it: AsyncIterable<PresentationDataValue[]>): Promise<PresentationDataValue[]> {
+async function collect(
+  it: Iterable<PresentationDataValue[]> | AsyncIterable<PresentationDataValue[]>,
+): Promise<PresentationDataValue[]> {
   const out: PresentationDataValue[] = [];
   for await (const batch of it) {
     expect(batch.length).toBeGreaterThan(0);
@@ -29,7 +31,9 @@ async function collect(it: AsyncIterable<PresentationDataValue[]>): Promise<Pres
   return out;
 }
 
-async function batches(it: AsyncIterable<PresentationDataValue[]>): Promise<PresentationDataValue[][]> {
+async function batches(
+  it: Iterable<PresentationDataValue[]> | AsyncIterable<PresentationDataValue[]>,
+): Promise<PresentationDataValue[][]> {
   const out: PresentationDataValue[][] = [];
   for await (const batch of it) out.push(batch);
   return out;
