@@ -35,71 +35,78 @@ export interface Part10Split {
   readonly transferSyntaxUid: string;
 }
 
-function ascii(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+/** One group 0002 element to write: tag element number, VR and its (even-length) ASCII or byte value. */
+interface MetaElement {
+  readonly element: number;
+  readonly vr: 'OB' | 'UI' | 'SH' | 'AE' | 'UL';
+  readonly value: string | Uint8Array;
 }
 
-function explicitLeElement(group: number, element: number, vr: string, value: Uint8Array): Uint8Array {
-  const long = isVr(vr) && hasLongLength(vr);
-  const header = long ? 12 : 8;
-  const out = new Uint8Array(header + value.length);
-  const view = new DataView(out.buffer);
-  view.setUint16(0, group, true);
-  view.setUint16(2, element, true);
-  out[4] = vr.charCodeAt(0);
-  out[5] = vr.charCodeAt(1);
-  if (long) view.setUint32(8, value.length, true);
-  else view.setUint16(6, value.length, true);
-  out.set(value, header);
-  return out;
-}
+const FILE_META_VERSION = Uint8Array.of(0x00, 0x01);
+/** Explicit VR Little Endian element header: 8 bytes, 12 for OB (and the other long-length VRs). */
+const headerLength = (vr: MetaElement['vr']): number => (hasLongLength(vr) ? 12 : 8);
 
 /** A UID value NUL-padded to even length (PS3.5 9.1), after checking it. */
-function uidValue(uid: string, field: string): Uint8Array {
+function uidValue(uid: string, field: string): string {
   const problem = validateUid(uid);
   if (problem) throw new DicomEncodeError(problem.message, field);
   const bare = stripUidPadding(uid);
-  return ascii(bare.length % 2 ? `${bare}\0` : bare);
+  return bare.length % 2 ? `${bare}\0` : bare;
 }
 
-function paddedText(text: string, field: string, maxLength: number): Uint8Array {
+function paddedText(text: string, field: string, maxLength: number): string {
   if (text.length > maxLength || /[^\x20-\x7e]|\\/.test(text)) {
     throw new DicomEncodeError(`must be at most ${maxLength} printable ASCII characters without '\\'`, field);
   }
-  return ascii(text.length % 2 ? `${text} ` : text);
+  return text.length % 2 ? `${text} ` : text;
+}
+
+/** Writes one element at `at`; returns where the next one starts. */
+function writeElement(out: Buffer, at: number, { element, vr, value }: MetaElement): number {
+  out.writeUInt16LE(0x0002, at);
+  out.writeUInt16LE(element, at + 2);
+  out.write(vr, at + 4, 'latin1');
+  const header = headerLength(vr);
+  if (header === 12) out.writeUInt32LE(value.length, at + 8);
+  else out.writeUInt16LE(value.length, at + 6);
+  if (typeof value === 'string') out.write(value, at + header, 'latin1');
+  else out.set(value, at + header);
+  return at + header + value.length;
 }
 
 /**
  * The 128-byte preamble, "DICM" and the group 0002 elements in Explicit VR Little Endian, with the
- * group length computed. Throws DicomEncodeError for an invalid UID or title.
+ * group length computed, written into one buffer. Throws DicomEncodeError for an invalid UID or title.
  */
 export function buildFileMetaHeader(options: FileMetaHeaderOptions): Buffer {
-  const elements: Uint8Array[] = [
-    explicitLeElement(0x0002, 0x0001, 'OB', Uint8Array.of(0x00, 0x01)),
-    explicitLeElement(0x0002, 0x0002, 'UI', uidValue(options.sopClassUid, 'MediaStorageSOPClassUID')),
-    explicitLeElement(0x0002, 0x0003, 'UI', uidValue(options.sopInstanceUid, 'MediaStorageSOPInstanceUID')),
-    explicitLeElement(0x0002, 0x0010, 'UI', uidValue(options.transferSyntaxUid, 'TransferSyntaxUID')),
-    explicitLeElement(
-      0x0002,
-      0x0012,
-      'UI',
-      uidValue(options.implementationClassUid, 'ImplementationClassUID'),
-    ),
+  const elements: MetaElement[] = [
+    { element: 0x0001, vr: 'OB', value: FILE_META_VERSION },
+    { element: 0x0002, vr: 'UI', value: uidValue(options.sopClassUid, 'MediaStorageSOPClassUID') },
+    { element: 0x0003, vr: 'UI', value: uidValue(options.sopInstanceUid, 'MediaStorageSOPInstanceUID') },
+    { element: 0x0010, vr: 'UI', value: uidValue(options.transferSyntaxUid, 'TransferSyntaxUID') },
+    {
+      element: 0x0012,
+      vr: 'UI',
+      value: uidValue(options.implementationClassUid, 'ImplementationClassUID'),
+    },
   ];
   if (options.implementationVersionName !== undefined) {
     const value = paddedText(options.implementationVersionName, 'ImplementationVersionName', 16);
-    elements.push(explicitLeElement(0x0002, 0x0013, 'SH', value));
+    elements.push({ element: 0x0013, vr: 'SH', value });
   }
   if (options.sourceAeTitle !== undefined) {
     const value = paddedText(options.sourceAeTitle.trim(), 'SourceApplicationEntityTitle', 16);
-    elements.push(explicitLeElement(0x0002, 0x0016, 'AE', value));
+    elements.push({ element: 0x0016, vr: 'AE', value });
   }
-  const groupLength = elements.reduce((n, e) => n + e.length, 0);
-  const lengthValue = new Uint8Array(4);
-  new DataView(lengthValue.buffer).setUint32(0, groupLength, true);
-  const prefix = new Uint8Array(PART10_PREFIX_LENGTH);
-  prefix.set(DICM, 128);
-  return Buffer.concat([prefix, explicitLeElement(0x0002, 0x0000, 'UL', lengthValue), ...elements]);
+  let groupLength = 0;
+  for (const e of elements) groupLength += headerLength(e.vr) + e.value.length;
+  const groupLengthElement: MetaElement = { element: 0x0000, vr: 'UL', value: new Uint8Array(4) };
+  const out = Buffer.alloc(PART10_PREFIX_LENGTH + 12 + groupLength);
+  out.set(DICM, 128);
+  let at = writeElement(out, PART10_PREFIX_LENGTH, groupLengthElement);
+  out.writeUInt32LE(groupLength, at - 4);
+  for (const e of elements) at = writeElement(out, at, e);
+  return out;
 }
 
 /** A whole Part 10 file: meta header followed by the data set bytes, unchanged. */
