@@ -55,7 +55,6 @@ export {
   RetrieveFinal,
   RetrieveQuery,
   type RetrieveServer,
-  RetrieveService as RetrieveServiceDefinition,
   StorageContext,
   SubOperationCounts as RetrieveCounts,
 } from './generated/dicomesh/v1/retrieve.js';
@@ -81,6 +80,12 @@ export {
   HealthClient,
   HealthService as HealthServiceDefinition,
 } from './generated/grpc/health/v1/health.js';
+export {
+  deserializeGetResponse,
+  RetrieveClientWithChunkCodec,
+  RetrieveServiceWithChunkCodec as RetrieveServiceDefinition,
+  serializeGetResponse,
+} from './get-chunk-codec.js';
 export { HealthService, OVERALL_HEALTH, ServingStatus } from './health-service.js';
 export {
   RpcError,

@@ -1,5 +1,12 @@
 /** The gRPC backends the gateway forwards DIMSE requests to, and the deadline of each call. */
-import { createClient, QueryClient, RetrieveClient, StorageClient, VerificationClient } from '@dicomesh/rpc';
+import {
+  createClient,
+  QueryClient,
+  type RetrieveClient,
+  RetrieveClientWithChunkCodec,
+  StorageClient,
+  VerificationClient,
+} from '@dicomesh/rpc';
 
 export interface Backends {
   readonly verification: VerificationClient;
@@ -37,7 +44,7 @@ export function connectBackends(targets: BackendTargets): Backends {
   // reads them; C-CANCEL and the association's end cancel it.
   const query = createClient(QueryClient, targets.queryUrl ?? DEFAULT_QUERY_URL, { defaultDeadlineMs: 0 });
   // A move or get lasts as long as its sub-operations: C-CANCEL and the association's end cancel it.
-  const retrieve = createClient(RetrieveClient, targets.retrieveUrl ?? DEFAULT_RETRIEVE_URL, {
+  const retrieve = createClient(RetrieveClientWithChunkCodec, targets.retrieveUrl ?? DEFAULT_RETRIEVE_URL, {
     defaultDeadlineMs: 0,
   });
   return {
