@@ -103,7 +103,11 @@ export {
   startServer,
   stopServer,
 } from './server.js';
-export { noteStreamedBytes, SCAVENGE_EVERY_BYTES } from './streamed-bytes-scavenger.js';
+export {
+  SCAVENGE_EVERY_BYTES,
+  type StreamedBytes,
+  startStreamedBytes,
+} from './streamed-bytes-scavenger.js';
 export {
   type BidiStreamHandler,
   type ClientStreamHandler,

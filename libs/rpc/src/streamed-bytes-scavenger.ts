@@ -1,6 +1,6 @@
 /**
  * Frees the Buffers of streamed data sets with a young-generation collection (a scavenge) every
- * SCAVENGE_EVERY_BYTES of data set passed on. A process that streams images (socket reads, gRPC frames and
+ * SCAVENGE_EVERY_BYTES of data set passed on per stream in progress. A process that streams images (socket reads, gRPC frames and
  * messages) allocates many large Buffers and few JavaScript objects, so V8 seldom scavenges on its own; the
  * Buffers' memory then grows until V8's external-memory trigger (64 MiB) starts a full mark-compact of the
  * whole heap. Measured storing 400 CT images of 512 KiB through the services topology: storage ran 53
@@ -15,7 +15,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** Data set bytes passed on between two scavenges (each byte is held by about two Buffers on its way). */
+/**
+ * Data set bytes passed on between two scavenges, per stream in progress: a chunk that is still in flight
+ * when a second scavenge comes is moved to the old generation (only a mark-compact frees it), so the more
+ * streams run at once, the more bytes pass between scavenges (each byte is held by about two Buffers).
+ */
 export const SCAVENGE_EVERY_BYTES = 2 * 1024 * 1024;
 
 type GcFunction = (options: { type: 'minor' }) => void;
@@ -23,6 +27,7 @@ type GcFunction = (options: { type: 'minor' }) => void;
 let collect: GcFunction | undefined;
 let sinceScavenge = 0;
 let scheduled = false;
+let activeStreams = 0;
 
 function gcFunction(): GcFunction {
   if (collect === undefined) {
@@ -38,13 +43,31 @@ function scavenge(): void {
   gcFunction()({ type: 'minor' });
 }
 
-/**
- * Counts `bytes` of a data set passed on (a chunk received or sent); once SCAVENGE_EVERY_BYTES have passed
- * since the last scavenge, one runs in the next turn of the event loop (after the current chunk's work).
- */
-export function noteStreamedBytes(bytes: number): void {
-  sinceScavenge += bytes;
-  if (scheduled || sinceScavenge < SCAVENGE_EVERY_BYTES) return;
-  scheduled = true;
-  setImmediate(scavenge);
+/** One data set streaming through this process (a Store call received, or sent by the gateway). */
+export interface StreamedBytes {
+  /**
+   * Counts `bytes` passed on (a chunk received or sent); once SCAVENGE_EVERY_BYTES per stream in progress
+   * have passed since the last scavenge, one runs in the next turn of the event loop.
+   */
+  note(bytes: number): void;
+  /** The stream is over (idempotent); call it however the stream ends. */
+  end(): void;
+}
+
+export function startStreamedBytes(): StreamedBytes {
+  activeStreams++;
+  let ended = false;
+  return {
+    note(bytes: number): void {
+      sinceScavenge += bytes;
+      if (scheduled || sinceScavenge < SCAVENGE_EVERY_BYTES * Math.max(1, activeStreams)) return;
+      scheduled = true;
+      setImmediate(scavenge);
+    },
+    end(): void {
+      if (ended) return;
+      ended = true;
+      activeStreams--;
+    },
+  };
 }

@@ -7,13 +7,13 @@ import type { Readable } from 'node:stream';
 import {
   connectivityState,
   Metadata,
-  noteStreamedBytes,
   RpcError,
   type StorageClient,
   StorageServiceDefinition,
   type StoreHeader,
   type StoreRequest,
   type StoreResponse,
+  startStreamedBytes,
   toRpcError,
 } from '@dicomesh/rpc';
 
@@ -26,7 +26,7 @@ const BATCH_BYTES = 256 * 1024;
 /**
  * Chunk requests written to the call and not yet taken by HTTP/2. The call's own buffer would hold 16 (it
  * counts messages: 4 MiB of 256 KiB chunks) before asking to wait; two keep the transfer going, hold less
- * memory, and let each chunk be garbage before the next scavenge (noteStreamedBytes) instead of surviving
+ * memory, and let each chunk be garbage before the next scavenge (startStreamedBytes) instead of surviving
  * it into the old generation, where only a mark-compact frees it (a 1 GiB object: 140 mark-compacts).
  */
 const MAX_REQUESTS_IN_FLIGHT = 2;
@@ -235,6 +235,7 @@ export async function storeThroughBackend(
       answered = true;
     },
   );
+  const streamed = startStreamedBytes();
   let inFlight = 0;
   let taken: (() => void) | undefined;
   const onTaken = () => {
@@ -251,7 +252,7 @@ export async function storeThroughBackend(
       for (const request of chunkRequests(batch)) {
         if (answered) break;
         progress();
-        noteStreamedBytes(request.length);
+        streamed.note(request.length);
         inFlight++;
         call.write(request, onTaken);
         // A failed or cancelled call may never take what it holds: its answer ends the wait.
@@ -273,6 +274,7 @@ export async function storeThroughBackend(
     // A failed write surfaces the raw transport error: name it as the call's (unavailable, cancelled...).
     throw stalled ?? toRpcError(error, 'Storage/Store');
   } finally {
+    streamed.end();
     clearTimeout(watchdog);
     options.signal.removeEventListener('abort', cancel);
   }

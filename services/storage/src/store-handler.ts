@@ -7,7 +7,6 @@
 import type { BlobStore, StorageIndex } from '@dicomesh/archive';
 import { Status } from '@dicomesh/dimse';
 import {
-  noteStreamedBytes,
   RpcError,
   type ServerReadableStream,
   type StorageServer,
@@ -15,6 +14,7 @@ import {
   type StoreHeader,
   type StoreRequest,
   type StoreResponse,
+  startStreamedBytes,
   tracedClientStream,
 } from '@dicomesh/rpc';
 import { createLogger, type Logger } from '@dicomesh/telemetry';
@@ -69,16 +69,21 @@ async function* chunksOf(
 ): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   const cancelled = () => new StoreCancelledError(header.sopInstanceUid, bytes);
-  for (;;) {
-    const next = await nextOrCancelled(requests, call, cancelled);
-    if (call.cancelled) throw cancelled();
-    if (next.done) return;
-    const part = next.value.part;
-    if (part?.$case !== 'chunk')
-      throw RpcError.of('invalid', 'StoreRequest after the header must be a chunk');
-    bytes += part.value.length;
-    noteStreamedBytes(part.value.length);
-    if (part.value.length > 0) yield part.value;
+  const streamed = startStreamedBytes();
+  try {
+    for (;;) {
+      const next = await nextOrCancelled(requests, call, cancelled);
+      if (call.cancelled) throw cancelled();
+      if (next.done) return;
+      const part = next.value.part;
+      if (part?.$case !== 'chunk')
+        throw RpcError.of('invalid', 'StoreRequest after the header must be a chunk');
+      bytes += part.value.length;
+      streamed.note(part.value.length);
+      if (part.value.length > 0) yield part.value;
+    }
+  } finally {
+    streamed.end();
   }
 }
 

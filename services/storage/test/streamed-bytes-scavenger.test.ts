@@ -1,6 +1,6 @@
 /**
- * noteStreamedBytes (@dicomesh/rpc: the Store handler counts each chunk received, the gateway each one sent)
- * scavenges every few MiB:
+ * startStreamedBytes (@dicomesh/rpc: the Store handler counts each chunk received, the gateway each one
+ * sent) scavenges every few MiB per stream in progress:
  * a process that streams large Buffers and allocates little else then frees them young instead of running
  * a full mark-compact every 64 MiB. Each case runs in its own Node 24 process (the one the services run
  * on): 1 GiB in 512 KiB Buffers, as gRPC chunks of CT images arrive, counting major collections, with
@@ -18,29 +18,40 @@ const PROJECT_NODE = fileURLToPath(new URL('../../../node_modules/.bin/node', im
 const BUFFER_BYTES = 512 * 1024;
 const TOTAL_BYTES = 1024 * 1024 * 1024;
 
-function childScript(counted: boolean): string {
+interface Collections {
+  readonly major: number;
+  readonly minor: number;
+}
+
+/** `streams`: how many streams are in progress (0: nothing counted); the first counts every Buffer. */
+function childScript(streams: number): string {
   return `
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { noteStreamedBytes } from ${JSON.stringify(SCAVENGER_MODULE)};
+import { startStreamedBytes } from ${JSON.stringify(SCAVENGER_MODULE)};
 let major = 0;
+let minor = 0;
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
+  for (const entry of list.getEntries()) {
+    if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
+    if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
+  }
 }).observe({ entryTypes: ['gc'] });
+const streams = Array.from({ length: ${streams} }, () => startStreamedBytes());
 const live = Array.from({ length: 20000 }, (_, i) => ({ i, s: String(i) }));
 for (let done = 0; done < ${TOTAL_BYTES}; done += ${BUFFER_BYTES}) {
   const chunk = Buffer.allocUnsafe(${BUFFER_BYTES});
   chunk[0] = live.length & 0xff;
-  if (${counted}) noteStreamedBytes(chunk.length);
+  streams[0]?.note(chunk.length);
   await new Promise((resolve) => setImmediate(resolve));
 }
 await new Promise((resolve) => setTimeout(resolve, 50));
-process.stdout.write(String(major));
+process.stdout.write(JSON.stringify({ major, minor }));
 `;
 }
 
-function majorCollections(counted: boolean): Promise<number> {
+function collections(streams: number): Promise<Collections> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PROJECT_NODE, ['--input-type=module', '-e', childScript(counted)], {
+    const child = spawn(PROJECT_NODE, ['--input-type=module', '-e', childScript(streams)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -53,18 +64,26 @@ function majorCollections(counted: boolean): Promise<number> {
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0 && /^\d+$/.test(out)) resolve(Number(out));
+      if (code === 0 && out.startsWith('{')) resolve(JSON.parse(out) as Collections);
       else reject(new Error(`child exited ${code}: ${out} ${err}`));
     });
   });
 }
 
-describe('noteStreamedBytes', () => {
+describe('startStreamedBytes', () => {
   it('streams 1 GiB of 512 KiB Buffers without a mark-compact per 64 MiB', async () => {
-    const uncounted = await majorCollections(false);
-    const counted = await majorCollections(true);
+    const uncounted = await collections(0);
+    const counted = await collections(1);
     // Without it, V8 runs a mark-compact about every 64 MiB of Buffers (the cost this removes).
-    expect(uncounted).toBeGreaterThanOrEqual(8);
-    expect(counted).toBeLessThanOrEqual(2);
+    expect(uncounted.major).toBeGreaterThanOrEqual(8);
+    expect(counted.major).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it('lets more bytes pass between scavenges while more streams are in progress', async () => {
+    const one = await collections(1);
+    const four = await collections(4);
+    // 1 GiB: about 512 scavenges for one stream in progress, about 128 for four.
+    expect(one.minor).toBeGreaterThanOrEqual(400);
+    expect(four.minor).toBeLessThan(one.minor / 2);
   }, 60_000);
 });
