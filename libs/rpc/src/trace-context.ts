@@ -83,17 +83,28 @@ function rpcAttributes(name: string): Record<string, string> {
   return { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method };
 }
 
+/** What a SERVER span of one method starts with: its attributes worked out once per method, not per call. */
+interface ServerSpanTemplate {
+  readonly name: string;
+  readonly options: TracedHandlerOptions;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+function serverSpanTemplate(name: string, options: TracedHandlerOptions): ServerSpanTemplate {
+  return { name, options, attributes: rpcAttributes(name) };
+}
+
 /** Runs `work` inside a SERVER span that is the child of the caller's span, and ends the span with its outcome. */
 async function inServerSpan<T>(
-  name: string,
+  template: ServerSpanTemplate,
   metadata: Metadata,
-  options: TracedHandlerOptions,
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = extractTraceContext(metadata);
-  const span = tracerOf(options).startSpan(
-    name,
-    { kind: SpanKind.SERVER, attributes: rpcAttributes(name) },
+  // The tracer is looked up per call: the global provider may be registered after the server is built.
+  const span = tracerOf(template.options).startSpan(
+    template.name,
+    { kind: SpanKind.SERVER, attributes: { ...template.attributes } },
     parent,
   );
   try {
@@ -132,8 +143,9 @@ export function tracedUnary<Req, Res>(
   handler: UnaryHandler<Req, Res>,
   options: TracedHandlerOptions = {},
 ): handleUnaryCall<Req, Res> {
+  const template = serverSpanTemplate(name, options);
   return (call, callback) => {
-    inServerSpan(name, call.metadata, options, () => handler(call.request, call)).then(
+    inServerSpan(template, call.metadata, () => handler(call.request, call)).then(
       (response) => callback(null, response),
       (error: unknown) => callback(toServerStatus(error)),
     );
@@ -146,8 +158,9 @@ export function tracedServerStream<Req, Res>(
   handler: ServerStreamHandler<Req, Res>,
   options: TracedHandlerOptions = {},
 ): handleServerStreamingCall<Req, Res> {
+  const template = serverSpanTemplate(name, options);
   return (call) => {
-    inServerSpan(name, call.metadata, options, () => handler(call.request, call)).then(
+    inServerSpan(template, call.metadata, () => handler(call.request, call)).then(
       () => call.end(),
       (error: unknown) => call.emit('error', toServerStatus(error)),
     );
@@ -173,8 +186,9 @@ export function tracedClientStream<Req, Res>(
   handler: ClientStreamHandler<Req, Res>,
   options: TracedHandlerOptions = {},
 ): handleClientStreamingCall<Req, Res> {
+  const template = serverSpanTemplate(name, options);
   return (call, callback) => {
-    inServerSpan(name, call.metadata, options, () => handler(keepOpenAfterIteration(call))).then(
+    inServerSpan(template, call.metadata, () => handler(keepOpenAfterIteration(call))).then(
       (response) => callback(null, response),
       (error: unknown) => callback(toServerStatus(error)),
     );
@@ -187,8 +201,9 @@ export function tracedBidiStream<Req, Res>(
   handler: BidiStreamHandler<Req, Res>,
   options: TracedHandlerOptions = {},
 ): handleBidiStreamingCall<Req, Res> {
+  const template = serverSpanTemplate(name, options);
   return (call) => {
-    inServerSpan(name, call.metadata, options, () => handler(keepOpenAfterIteration(call))).then(
+    inServerSpan(template, call.metadata, () => handler(keepOpenAfterIteration(call))).then(
       () => call.end(),
       (error: unknown) => call.emit('error', toServerStatus(error)),
     );
