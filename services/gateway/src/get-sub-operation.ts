@@ -3,7 +3,7 @@
  * pulled from the call only as fast as the sub-operation sends them (so gRPC flow control holds the
  * retrieve service back), up to its GetInstanceEnd.
  */
-import type { GetResponse } from '@dicomesh/rpc';
+import { type GetResponse, startStreamedBytes } from '@dicomesh/rpc';
 
 export class GetStreamEndedError extends Error {
   override readonly name = 'GetStreamEndedError';
@@ -16,15 +16,23 @@ export class InstanceChunks {
 
   /** The data set bytes, for `ctx.store`. */
   async *source(): AsyncGenerator<Buffer> {
-    while (!this.ended) {
-      const next = await this.messages.next();
-      if (next.done) {
-        this.ended = true;
-        throw new GetStreamEndedError('Retrieve.Get ended inside an instance');
+    // The chunks die young: scavenged while in flight rather than left to a mark-compact.
+    const streamed = startStreamedBytes();
+    try {
+      while (!this.ended) {
+        const next = await this.messages.next();
+        if (next.done) {
+          this.ended = true;
+          throw new GetStreamEndedError('Retrieve.Get ended inside an instance');
+        }
+        const part = next.value.part;
+        if (part?.$case === 'chunk') {
+          streamed.note(part.value.length);
+          yield part.value;
+        } else if (part?.$case === 'instanceEnd') this.ended = true;
       }
-      const part = next.value.part;
-      if (part?.$case === 'chunk') yield part.value;
-      else if (part?.$case === 'instanceEnd') this.ended = true;
+    } finally {
+      streamed.end();
     }
   }
 

@@ -13,6 +13,7 @@ import {
   type RetrieveFinal,
   RpcError,
   type ServerDuplexStream,
+  startStreamedBytes,
 } from '@dicomesh/rpc';
 import type { Logger } from '@dicomesh/telemetry';
 import { trace } from '@opentelemetry/api';
@@ -108,9 +109,16 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
                 },
               },
             });
-            for await (const chunk of opened.chunks) {
-              if (controller.signal.aborted) break;
-              await send({ part: { $case: 'chunk', value: chunk } });
+            // The chunks die young: scavenged while in flight rather than left to a mark-compact.
+            const streamed = startStreamedBytes();
+            try {
+              for await (const chunk of opened.chunks) {
+                if (controller.signal.aborted) break;
+                streamed.note(chunk.length);
+                await send({ part: { $case: 'chunk', value: chunk } });
+              }
+            } finally {
+              streamed.end();
             }
             await send({ part: { $case: 'instanceEnd', value: {} } });
             const status = await inbox.nextResult();
