@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // dicomesh: one binary for every service and the operators' SCU tools.
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
 import { COMMANDS, usage } from './commands.js';
 import { UsageError } from './scu/scu-args.js';
 
 // Compiled code is cached on disk (the OS temp dir; NODE_COMPILE_CACHE chooses another, and an unwritable
-// one only turns the cache off): a tool run many times in a row starts in half the time.
-enableCompileCache();
+// one only turns the cache off): a tool run many times in a row starts in half the time. (Node 22.1+; the
+// project runs on Node 24, but an older node on PATH should still start the tool, only slower.)
+nodeModule.enableCompileCache?.();
 
 const [name, ...argv] = process.argv.slice(2);
 const command = name === undefined ? undefined : COMMANDS[name];
