@@ -44,6 +44,20 @@ export interface Part10File extends Part10Split {
 
 /** One buffer for every first read of a scan: the meta header is parsed, then the buffer is reused. */
 const firstReadBuffer = Buffer.allocUnsafe(FIRST_READ);
+/**
+ * A file that fits the first read keeps its data set from the scan (a copy of it), so sending it needs no
+ * second open, stat, read and close, as long as everything kept stays under this many bytes.
+ */
+const KEPT_DATA_SETS_BYTES = 64 * 1024 * 1024;
+let keptBytes = 0;
+
+/** The data set bytes of a file read whole by the scan, copied out of the shared buffer, if within budget. */
+function keepWhole(buffer: Buffer, dataSetOffset: number, bytesRead: number): Buffer | undefined {
+  const length = bytesRead - dataSetOffset;
+  if (length < 0 || keptBytes + length > KEPT_DATA_SETS_BYTES) return undefined;
+  keptBytes += length;
+  return Buffer.from(buffer.subarray(dataSetOffset, bytesRead));
+}
 
 /**
  * Reads a file's meta header (synchronously: the tool reads its files one after another before it connects,
@@ -61,12 +75,15 @@ export function openPart10(path: string): Part10File {
           split.meta;
         if (!sopClassUid || !sopInstanceUid)
           throw new Error(`${path}: meta header lacks SOP class/instance UID`);
+        // A read shorter than asked for reached the end of the file: the whole data set is in the buffer.
+        const whole = bytesRead < size ? keepWhole(buffer, split.dataSetOffset, bytesRead) : undefined;
         return {
           ...split,
           path,
           sopClassUid,
           sopInstanceUid,
           dataSet: () =>
+            whole ??
             readSmall(path, split.dataSetOffset) ??
             createReadStream(path, { start: split.dataSetOffset, highWaterMark: READ_CHUNK }),
         };
