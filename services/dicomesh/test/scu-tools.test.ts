@@ -238,6 +238,20 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
   let storeDirect: ToolRun;
 
   const address = () => ['127.0.0.1', String(archive.port)];
+  /** `dicomesh get|move -aec DICOMESH -S OPTIONS... -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=STUDY`. */
+  const retrieveStudy = (command: 'get' | 'move', study: string, options: readonly string[]) =>
+    dicomesh([
+      command,
+      '-aec',
+      AE_TITLE,
+      '-S',
+      ...options,
+      '-k',
+      'QueryRetrieveLevel=STUDY',
+      '-k',
+      `StudyInstanceUID=${study}`,
+      ...address(),
+    ]);
 
   beforeAll(async () => {
     const moveDir = join(work.path, 'move-scp');
@@ -400,19 +414,7 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
   describe('get', () => {
     it('-S -od DIR -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=UID: the stored data sets, byte for byte', async () => {
       const out = join(work.path, 'get-out');
-      const r = await dicomesh([
-        'get',
-        '-aec',
-        AE_TITLE,
-        '-S',
-        '-od',
-        out,
-        '-k',
-        'QueryRetrieveLevel=STUDY',
-        '-k',
-        `StudyInstanceUID=${getStudy}`,
-        ...address(),
-      ]);
+      const r = await retrieveStudy('get', getStudy, ['-od', out]);
       expect(r.code, r.stderr).toBe(0);
       expect(finalEvent(r)).toMatchObject({
         event: 'get',
@@ -431,20 +433,7 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
   describe('get: which objects come back', () => {
     const realPaths = (names: readonly string[]) => names.map((name) => realFiles.get(name) as string);
     const getStudyInto = (out: string, options: readonly string[]) =>
-      dicomesh([
-        'get',
-        '-aec',
-        AE_TITLE,
-        '-S',
-        '-od',
-        out,
-        ...options,
-        '-k',
-        'QueryRetrieveLevel=STUDY',
-        '-k',
-        `StudyInstanceUID=${realStudy}`,
-        ...address(),
-      ]);
+      retrieveStudy('get', realStudy, ['-od', out, ...options]);
 
     it('by default the common non-image classes are offered: SR, RT plan and RT dose come back', async () => {
       const out = join(work.path, 'get-default');
@@ -502,19 +491,7 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
 
   describe('move', () => {
     it('-S -aem STORESCP -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=UID: completed, and the files arrive', async () => {
-      const r = await dicomesh([
-        'move',
-        '-aec',
-        AE_TITLE,
-        '-S',
-        '-aem',
-        MOVE_AE,
-        '-k',
-        'QueryRetrieveLevel=STUDY',
-        '-k',
-        `StudyInstanceUID=${realStudy}`,
-        ...address(),
-      ]);
+      const r = await retrieveStudy('move', realStudy, ['-aem', MOVE_AE]);
       expect(r.code, r.stderr).toBe(0);
       expect(finalEvent(r)).toMatchObject({
         event: 'move',
@@ -529,19 +506,7 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
     });
 
     it('an unknown destination: A801 in the JSON, exit 1', async () => {
-      const r = await dicomesh([
-        'move',
-        '-aec',
-        AE_TITLE,
-        '-S',
-        '-aem',
-        'NOWHERE',
-        '-k',
-        'QueryRetrieveLevel=STUDY',
-        '-k',
-        `StudyInstanceUID=${realStudy}`,
-        ...address(),
-      ]);
+      const r = await retrieveStudy('move', realStudy, ['-aem', 'NOWHERE']);
       expect(r.code).toBe(1);
       expect(finalEvent(r)).toMatchObject({
         event: 'move',
