@@ -60,6 +60,14 @@ class Batcher {
     return full;
   }
 
+  /** Adds each fragment in turn, handing on every batch that fills up on the way. */
+  *addAll(pdvs: Iterable<PresentationDataValue>): Generator<Batch> {
+    for (const pdv of pdvs) {
+      const full = this.add(pdv);
+      if (full) yield full;
+    }
+  }
+
   take(): Batch {
     const batch = this.batch;
     this.batch = [];
@@ -97,11 +105,8 @@ function* fragmentHeld(
   max: number,
 ): Generator<Batch> {
   const batcher = new Batcher();
-  const pdvs = fragmentBuffer(contextId, command, true, max);
-  for (const pdv of dataset ? [...pdvs, ...fragmentBuffer(contextId, dataset, false, max)] : pdvs) {
-    const full = batcher.add(pdv);
-    if (full) yield full;
-  }
+  yield* batcher.addAll(fragmentBuffer(contextId, command, true, max));
+  if (dataset) yield* batcher.addAll(fragmentBuffer(contextId, dataset, false, max));
   if (!batcher.empty) yield batcher.take();
 }
 
@@ -112,10 +117,7 @@ async function* fragmentStreamed(
   max: number,
 ): AsyncGenerator<Batch> {
   const batcher = new Batcher();
-  for (const pdv of fragmentBuffer(contextId, command, true, max)) {
-    const full = batcher.add(pdv);
-    if (full) yield full;
-  }
+  yield* batcher.addAll(fragmentBuffer(contextId, command, true, max));
   yield* fragmentStream(contextId, dataset, max, batcher);
   if (!batcher.empty) yield batcher.take();
 }
