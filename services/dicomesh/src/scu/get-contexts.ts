@@ -6,7 +6,7 @@
  * as getscu's defaults do). `-cls UID` and `-x TS` choose exactly which pairs, each in its own context, so
  * an object stored compressed comes back as stored.
  */
-import { STORAGE_SOP_CLASS_UIDS, sopClassName } from '@dicomesh/dicom';
+import { STORAGE_SOP_CLASS_UIDS, sopClassName, TransferSyntaxUid } from '@dicomesh/dicom';
 import type { ScuContext } from '@dicomesh/dimse';
 import { UsageError } from './scu-args.js';
 
@@ -18,19 +18,19 @@ export const MAX_STORAGE_CONTEXTS = MAX_CONTEXTS - QUERY_RETRIEVE_CONTEXTS;
 
 /** Transfer syntaxes accepted by default: uncompressed, deflate, and the common compressed ones. */
 export const GET_TRANSFER_SYNTAXES: readonly string[] = [
-  '1.2.840.10008.1.2.1',
-  '1.2.840.10008.1.2',
-  '1.2.840.10008.1.2.2',
-  '1.2.840.10008.1.2.1.99',
-  '1.2.840.10008.1.2.5',
-  '1.2.840.10008.1.2.4.50',
-  '1.2.840.10008.1.2.4.51',
-  '1.2.840.10008.1.2.4.57',
-  '1.2.840.10008.1.2.4.70',
-  '1.2.840.10008.1.2.4.80',
-  '1.2.840.10008.1.2.4.81',
-  '1.2.840.10008.1.2.4.90',
-  '1.2.840.10008.1.2.4.91',
+  TransferSyntaxUid.ExplicitVrLittleEndian,
+  TransferSyntaxUid.ImplicitVrLittleEndian,
+  TransferSyntaxUid.ExplicitVrBigEndian,
+  TransferSyntaxUid.DeflatedExplicitVrLittleEndian,
+  TransferSyntaxUid.RleLossless,
+  TransferSyntaxUid.JpegBaseline8Bit,
+  TransferSyntaxUid.JpegExtended12Bit,
+  TransferSyntaxUid.JpegLossless,
+  TransferSyntaxUid.JpegLosslessSv1,
+  TransferSyntaxUid.JpegLsLossless,
+  TransferSyntaxUid.JpegLsNearLossless,
+  TransferSyntaxUid.Jpeg2000Lossless,
+  TransferSyntaxUid.Jpeg2000,
 ];
 
 const S = '1.2.840.10008.5.1.4.1.1';
