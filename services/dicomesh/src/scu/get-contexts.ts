@@ -7,14 +7,13 @@
  * an object stored compressed comes back as stored.
  */
 import { STORAGE_SOP_CLASS_UIDS, sopClassName, TransferSyntaxUid } from '@dicomesh/dicom';
+import { MAX_PRESENTATION_CONTEXTS } from '@dicomesh/dicom-ul';
 import type { ScuContext } from '@dicomesh/dimse';
 import { UsageError } from './scu-args.js';
 
-/** PS3.8 9.3.2.2: presentation context IDs are the odd numbers 1..255. */
-const MAX_CONTEXTS = 128;
 /** The query/retrieve contexts proposed beside the storage ones (queryRetrieveContexts()). */
 const QUERY_RETRIEVE_CONTEXTS = 6;
-export const MAX_STORAGE_CONTEXTS = MAX_CONTEXTS - QUERY_RETRIEVE_CONTEXTS;
+export const MAX_STORAGE_CONTEXTS = MAX_PRESENTATION_CONTEXTS - QUERY_RETRIEVE_CONTEXTS;
 
 /** Transfer syntaxes accepted by default: uncompressed, deflate, and the common compressed ones. */
 export const GET_TRANSFER_SYNTAXES: readonly string[] = [

@@ -1,13 +1,11 @@
 /** `dicomesh store`: C-STORE of Part 10 files, each in its own transfer syntax, on one association. */
+import { MAX_PRESENTATION_CONTEXTS } from '@dicomesh/dicom-ul';
 import { connectScu, type ScuContext, ServiceClass } from '@dicomesh/dimse';
 import { openPart10, type Part10File } from './part10-file.js';
 import type { ScuArgs } from './scu-args.js';
 import { UsageError } from './scu-args.js';
 import { statusText, succeeded } from './status-text.js';
 import { emit } from './tool-output.js';
-
-/** PS3.8: at most 128 presentation contexts (odd IDs 1..255). */
-const MAX_CONTEXTS = 128;
 
 function contextsFor(files: readonly Part10File[]): ScuContext[] {
   const pairs = new Map<string, ScuContext>();
@@ -17,8 +15,8 @@ function contextsFor(files: readonly Part10File[]): ScuContext[] {
       transferSyntaxes: [f.transferSyntaxUid],
     });
   }
-  if (pairs.size > MAX_CONTEXTS)
-    throw new UsageError(`the files need ${pairs.size} presentation contexts (max 128)`);
+  if (pairs.size > MAX_PRESENTATION_CONTEXTS)
+    throw new UsageError(`the files need ${pairs.size} presentation contexts (max ${MAX_PRESENTATION_CONTEXTS})`);
   return [...pairs.values()];
 }
 
