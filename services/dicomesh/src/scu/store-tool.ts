@@ -16,7 +16,9 @@ function contextsFor(files: readonly Part10File[]): ScuContext[] {
     });
   }
   if (pairs.size > MAX_PRESENTATION_CONTEXTS)
-    throw new UsageError(`the files need ${pairs.size} presentation contexts (max ${MAX_PRESENTATION_CONTEXTS})`);
+    throw new UsageError(
+      `the files need ${pairs.size} presentation contexts (max ${MAX_PRESENTATION_CONTEXTS})`,
+    );
   return [...pairs.values()];
 }
 
