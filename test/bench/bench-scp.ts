@@ -20,6 +20,11 @@ const port = Number.parseInt(process.argv[3] ?? '0', 10);
 const discard = process.argv.includes('--discard');
 const storage = new Set<string>(STORAGE_SOP_CLASS_UIDS);
 const MAX_PDU_LENGTH = 262_144;
+/**
+ * C-STOREs a requestor may have outstanding at once, when it proposes an asynchronous operations window
+ * (`dicomesh store --async`): the next object arrives while the last one is written.
+ */
+const MAX_OPERATIONS_PERFORMED = 16;
 /** Data set bytes received between two scavenges (as the services' SCAVENGE_EVERY_BYTES). */
 const SCAVENGE_EVERY_BYTES = 2 * 1024 * 1024;
 
@@ -44,6 +49,7 @@ function noteReceived(bytes: number): void {
 const acceptor = createAcceptor({
   aeTitle: 'BENCHSCP',
   maxPduLength: MAX_PDU_LENGTH,
+  maxOperationsPerformed: MAX_OPERATIONS_PERFORMED,
   transferSyntaxesFor: (abstractSyntax) =>
     abstractSyntax === VerificationSopClass || storage.has(abstractSyntax)
       ? UNCOMPRESSED_TRANSFER_SYNTAXES

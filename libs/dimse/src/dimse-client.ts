@@ -23,6 +23,11 @@ export interface StoreOptions {
   readonly priority?: number;
   /** Set when storing as a C-MOVE sub-operation. */
   readonly moveOriginator?: { readonly aeTitle: string; readonly messageId: number };
+  /**
+   * Called once the request and its data set are written to the connection, or could not be (the call then
+   * fails): from then on the data set's buffers are the caller's again, to reuse for the next object.
+   */
+  readonly onSent?: () => void;
 }
 
 /** A final response: status and its details. */
@@ -192,23 +197,29 @@ export class DimseClient {
     dataset: DataSetSource,
     options: StoreOptions = {},
   ): Promise<DimseResponse> {
-    const context = this.channel.contextFor(sopClassUid, transferSyntaxUid);
-    const { responses } = await this.channel.invoke(
-      context.id,
-      {
-        commandField: CommandField.CStoreRq,
-        affectedSopClassUid: sopClassUid,
-        affectedSopInstanceUid: sopInstanceUid,
-        priority: options.priority ?? Priority.Medium,
-        ...(options.moveOriginator
-          ? {
-              moveOriginatorAeTitle: options.moveOriginator.aeTitle,
-              moveOriginatorMessageId: options.moveOriginator.messageId,
-            }
-          : {}),
-      },
-      dataset,
-    );
+    let invoked: Awaited<ReturnType<DimseChannel['invoke']>>;
+    try {
+      const context = this.channel.contextFor(sopClassUid, transferSyntaxUid);
+      invoked = await this.channel.invoke(
+        context.id,
+        {
+          commandField: CommandField.CStoreRq,
+          affectedSopClassUid: sopClassUid,
+          affectedSopInstanceUid: sopInstanceUid,
+          priority: options.priority ?? Priority.Medium,
+          ...(options.moveOriginator
+            ? {
+                moveOriginatorAeTitle: options.moveOriginator.aeTitle,
+                moveOriginatorMessageId: options.moveOriginator.messageId,
+              }
+            : {}),
+        },
+        dataset,
+      );
+    } finally {
+      options.onSent?.(); // invoke returns once the message is written (or its sending failed)
+    }
+    const { responses } = invoked;
     const { final } = splitResponses(responses, () => undefined);
     return details(await final);
   }

@@ -55,7 +55,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     async () => (await import('./scu/echo-tool.js')).echoTool,
   ),
   store: tool(
-    'C-STORE: [-aet AE] [-aec AE] HOST PORT FILE...',
+    'C-STORE: [-aet AE] [-aec AE] [--async N] HOST PORT FILE...',
     async () => (await import('./scu/store-tool.js')).storeTool,
   ),
   find: tool(

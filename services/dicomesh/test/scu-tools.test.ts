@@ -12,10 +12,13 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parsePart10 } from '@dicomesh/dicom';
+import { parsePart10, UNCOMPRESSED_TRANSFER_SYNTAXES } from '@dicomesh/dicom';
+import { createAcceptor } from '@dicomesh/dicom-ul';
+import { createDimseScp } from '@dicomesh/dimse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePort,
+  PYDICOM_TEST_FILES,
   REAL_FILES,
   type RunningTool,
   run,
@@ -54,6 +57,13 @@ const MANY_STUDIES = 400;
  * another uncompressed syntax converted, and cannot receive Comprehensive SR, RT Plan, RT Dose... at all.
  */
 const GET_FILES = ['CT_small.dcm', 'waveform_ecg.dcm', 'liver_1frame.dcm'] as const;
+
+/** The window `store --async` proposes in these tests, and the library SCP below agrees to. */
+const ASYNC_WINDOW = 4;
+/** How long the library SCP holds a response waiting for the next request to arrive. */
+const OVERLAP_DEADLINE_MS = 10_000;
+/** Uncompressed real-world files (pydicom's), for the library SCP that accepts only those syntaxes. */
+const UNCOMPRESSED_FILES = ['CT_small.dcm', 'MR_small_implicit.dcm', 'MR_small_bigendian.dcm', 'rtplan.dcm'];
 
 const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
@@ -284,8 +294,11 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
       ...into,
       ...readdirSync(manyDir).map((name) => join(manyDir, name)),
     ]);
+    // storescp answers no asynchronous operations window: `--async` then sends one C-STORE at a time.
     storeDirect = await dicomesh([
       'store',
+      '--async',
+      String(ASYNC_WINDOW),
       '-aec',
       DIRECT_AE,
       '127.0.0.1',
@@ -514,5 +527,64 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
         completed: 0,
       });
     });
+  });
+});
+
+describe('dicomesh store --async N against a library SCP that agrees to the window', () => {
+  it('has C-STOREs outstanding at once, and reports every file, in order, with its status', async () => {
+    // Each response is held until the next request has arrived (or, for the last, a deadline): without the
+    // window the next request never comes while one is held, and the most outstanding stays 1.
+    let outstanding = 0;
+    let mostOutstanding = 0;
+    let received = 0;
+    const acceptor = createAcceptor({
+      aeTitle: 'ASYNCSCP',
+      maxOperationsPerformed: ASYNC_WINDOW,
+      transferSyntaxesFor: () => UNCOMPRESSED_TRANSFER_SYNTAXES,
+      onAssociation: (association) =>
+        createDimseScp(association, {
+          handlers: {
+            cStore: async (rq) => {
+              const index = ++received;
+              mostOutstanding = Math.max(mostOutstanding, ++outstanding);
+              rq.dataset.resume();
+              await once(rq.dataset, 'end');
+              const deadline = Date.now() + OVERLAP_DEADLINE_MS;
+              while (received === index && index < UNCOMPRESSED_FILES.length && Date.now() < deadline)
+                await new Promise((next) => setTimeout(next, POLL_MS));
+              outstanding--;
+              return { status: STATUS_SUCCESS };
+            },
+          },
+        }),
+    });
+    const { port } = await acceptor.listen(0, '127.0.0.1');
+    try {
+      const files = UNCOMPRESSED_FILES.map((name) => join(PYDICOM_TEST_FILES, name));
+      const r = await dicomesh([
+        'store',
+        '--async',
+        String(ASYNC_WINDOW),
+        '-aec',
+        'ASYNCSCP',
+        '127.0.0.1',
+        String(port),
+        ...files,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.events.map((e) => [e.file, e.status])).toEqual(files.map((f) => [f, STATUS_SUCCESS]));
+      expect(received).toBe(files.length);
+      expect(mostOutstanding).toBeGreaterThan(1);
+    } finally {
+      await acceptor.close();
+    }
+  });
+
+  it('--async 0 or a window beyond 16 bits: exit 2 with the usage', async () => {
+    for (const window of ['0', '65536', 'many']) {
+      const r = await dicomesh(['store', '--async', window, '127.0.0.1', '1', 'x.dcm']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--async needs a window of 1 to 65535 operations');
+    }
   });
 });

@@ -14,14 +14,14 @@ const READ_CHUNK = 1024 * 1024;
  * association, and four thread-pool round trips per small object (open, read, read, close) would cost
  * more than the object's transfer.
  */
-const SMALL_DATA_SET = 1024 * 1024;
+export const SMALL_DATA_SET = 1024 * 1024;
 
-function readSmall(path: string, start: number): Buffer | undefined {
+function readSmall(path: string, start: number, into: Buffer | undefined): Buffer | undefined {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size - start;
     if (size > SMALL_DATA_SET) return undefined;
-    const bytes = Buffer.allocUnsafe(size);
+    const bytes = into && into.length >= size ? into : Buffer.allocUnsafe(size);
     let done = 0;
     while (done < size) {
       const n = readSync(fd, bytes, done, size - done, start + done);
@@ -38,8 +38,11 @@ export interface Part10File extends Part10Split {
   readonly path: string;
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
-  /** The data set bytes: read whole when small, otherwise streamed from the file. */
-  dataSet(): Buffer | AsyncIterable<Buffer>;
+  /**
+   * The data set bytes: read whole when small (into `into` when it is large enough: the caller's reused
+   * buffer, which the returned bytes are then a view of), otherwise streamed from the file.
+   */
+  dataSet(into?: Buffer): Buffer | AsyncIterable<Buffer>;
 }
 
 /** One buffer for every first read of a scan: the meta header is parsed, then the buffer is reused. */
@@ -82,9 +85,9 @@ export function openPart10(path: string): Part10File {
           path,
           sopClassUid,
           sopInstanceUid,
-          dataSet: () =>
+          dataSet: (into) =>
             whole ??
-            readSmall(path, split.dataSetOffset) ??
+            readSmall(path, split.dataSetOffset, into) ??
             createReadStream(path, { start: split.dataSetOffset, highWaterMark: READ_CHUNK }),
         };
       } catch (error) {

@@ -1,7 +1,8 @@
 /**
  * DCMTK-like arguments of the SCU tools: `[options] HOST PORT [FILE...]` with `-aet`, `-aec`, `-aem`,
- * `-k KEY=VALUE` (repeatable), `-P`/`-S` (patient or study root), `-od DIR`, `--cancel-after N`, and for
- * C-GET `-cls UID` and `-x TS` (repeatable: the storage classes and transfer syntaxes to accept).
+ * `-k KEY=VALUE` (repeatable), `-P`/`-S` (patient or study root), `-od DIR`, `--cancel-after N`, for
+ * C-GET `-cls UID` and `-x TS` (repeatable: the storage classes and transfer syntaxes to accept), and for
+ * C-STORE `--async N` (the asynchronous operations window to propose).
  */
 import { isValidUid } from '@dicomesh/dicom';
 
@@ -25,6 +26,11 @@ export interface ScuArgs {
   readonly sopClasses: readonly string[];
   /** `-x`: transfer syntaxes to accept them in (empty: the defaults). */
   readonly transferSyntaxes: readonly string[];
+  /**
+   * `--async N`: propose an asynchronous operations window of N operations invoked (PS3.7 D.3.3.3), so that
+   * many C-STOREs are outstanding at once when the SCP agrees; absent, none is proposed (one at a time).
+   */
+  readonly maxOperationsInvoked?: number;
   readonly files: readonly string[];
 }
 
@@ -40,6 +46,7 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
   let model: 'patient' | 'study' = 'study';
   let outputDirectory = '.';
   let cancelAfter: number | undefined;
+  let maxOperationsInvoked: number | undefined;
   const sopClasses: string[] = [];
   const transferSyntaxes: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -90,6 +97,16 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
         if (!Number.isInteger(cancelAfter) || cancelAfter < 0)
           throw new UsageError('--cancel-after needs a count');
         break;
+      case '--async':
+        maxOperationsInvoked = Number.parseInt(value(), 10);
+        // An unsigned 16-bit field, where 0 would ask for no limit at all.
+        if (
+          !Number.isInteger(maxOperationsInvoked) ||
+          maxOperationsInvoked < 1 ||
+          maxOperationsInvoked > 65_535
+        )
+          throw new UsageError('--async needs a window of 1 to 65535 operations');
+        break;
       default:
         if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown option ${arg}`);
         positional.push(arg);
@@ -111,6 +128,7 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
     ...(cancelAfter === undefined ? {} : { cancelAfter }),
     sopClasses,
     transferSyntaxes,
+    ...(maxOperationsInvoked === undefined ? {} : { maxOperationsInvoked }),
     files,
   };
 }

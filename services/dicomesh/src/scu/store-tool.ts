@@ -1,7 +1,8 @@
 /** `dicomesh store`: C-STORE of Part 10 files, each in its own transfer syntax, on one association. */
 import { MAX_PRESENTATION_CONTEXTS } from '@dicomesh/dicom-ul';
-import { connectScu, type ScuContext, ServiceClass } from '@dicomesh/dimse';
-import { openPart10, type Part10File } from './part10-file.js';
+import { connectScu, type DimseResponse, type ScuContext, ServiceClass } from '@dicomesh/dimse';
+import { openPart10, type Part10File, SMALL_DATA_SET } from './part10-file.js';
+import { ReadBuffers } from './read-buffers.js';
 import type { ScuArgs } from './scu-args.js';
 import { UsageError } from './scu-args.js';
 import { statusText, succeeded } from './status-text.js';
@@ -22,28 +23,51 @@ function contextsFor(files: readonly Part10File[]): ScuContext[] {
   return [...pairs.values()];
 }
 
+/** What the SCP agreed to have outstanding at once: the window it answered (0 is unlimited: ours, then). */
+function outstandingLimit(agreed: number, proposed: number | undefined): number {
+  return agreed === 0 ? (proposed ?? 1) : agreed;
+}
+
 export async function storeTool(args: ScuArgs): Promise<number> {
   if (args.files.length === 0) throw new UsageError('store needs at least one FILE');
   const files = args.files.map(openPart10);
   const client = await connectScu({ ...args, contexts: contextsFor(files) });
+  const limit = outstandingLimit(
+    client.association.negotiated.maxOperationsInvoked,
+    args.maxOperationsInvoked,
+  );
   let failures = 0;
+  const report = (file: Part10File, response: DimseResponse): void => {
+    if (!succeeded(response.status, ServiceClass.Storage)) failures++;
+    emit('store', {
+      file: file.path,
+      sopInstanceUid: file.sopInstanceUid,
+      status: response.status,
+      text: statusText(response.status, ServiceClass.Storage),
+      ...(response.errorComment ? { errorComment: response.errorComment } : {}),
+    });
+  };
+  // Up to `limit` C-STOREs outstanding (one without a window), reported in the order of the files.
+  const buffers = new ReadBuffers(SMALL_DATA_SET);
+  const outstanding: Array<{ file: Part10File; response: Promise<DimseResponse> }> = [];
   try {
     for (const file of files) {
-      const response = await client.store(
+      const buffer = buffers.take();
+      const response = client.store(
         file.sopClassUid,
         file.sopInstanceUid,
         file.transferSyntaxUid,
-        file.dataSet(),
+        file.dataSet(buffer),
+        { onSent: () => buffers.give(buffer) },
       );
-      if (!succeeded(response.status, ServiceClass.Storage)) failures++;
-      emit('store', {
-        file: file.path,
-        sopInstanceUid: file.sopInstanceUid,
-        status: response.status,
-        text: statusText(response.status, ServiceClass.Storage),
-        ...(response.errorComment ? { errorComment: response.errorComment } : {}),
-      });
+      response.catch(() => {}); // awaited in turn below; an association lost fails every one of them
+      outstanding.push({ file, response });
+      if (outstanding.length >= limit) {
+        const first = outstanding.shift() as (typeof outstanding)[number];
+        report(first.file, await first.response);
+      }
     }
+    for (const { file, response } of outstanding) report(file, await response);
   } finally {
     await client.association.release();
   }
