@@ -24,6 +24,7 @@ const READY_DEADLINE_MS = 20_000;
  * SCU and SCP pipeline C-STOREs, as PS3.7 D.3.3.3 allows; DCMTK's storescu and storescp have no such window.
  */
 const ASYNC_WINDOW = 16;
+const WARM_UP = Number.parseInt(process.env.BENCH_WARM_UP ?? '0', 10);
 
 interface Corpus {
   readonly name: string;
@@ -131,6 +132,12 @@ async function measure(side: Side, files: readonly string[]): Promise<number> {
   const server = side.start(port, outDir);
   try {
     await untilEchoAnswers(port, side.calledAe, server);
+    if (WARM_UP > 0) {
+      const warm = await side.send(port, files.slice(0, WARM_UP));
+      if (warm.code !== 0) throw new Error(`${side.name} warm-up failed: ${warm.output.slice(-2000)}`);
+      rmSync(outDir, { recursive: true, force: true });
+      mkdirSync(outDir, { recursive: true });
+    }
     const started = process.hrtime.bigint();
     const result = await side.send(port, files);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
