@@ -3,9 +3,14 @@ export type UlLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface UlLogger {
   log(level: UlLogLevel, msg: string, fields?: Readonly<Record<string, unknown>>): void;
+  /**
+   * Whether debug lines are wanted (asked once per association; absent: yes). When not, the lines logged for
+   * every PDU and transition are not even built: a CT image sent in 16 KiB PDUs is 33 of each.
+   */
+  isDebugEnabled?(): boolean;
 }
 
-export const silentLogger: UlLogger = { log: () => {} };
+export const silentLogger: UlLogger = { log: () => {}, isDebugEnabled: () => false };
 
 /** JSON lines on stderr, for tests and one-off debugging. */
 export const stderrLogger: UlLogger = {
@@ -26,6 +31,13 @@ export function resolveLogger(logger: UlLogger | undefined): UlLogger {
           logger.log(level, msg, fields);
         } catch {
           // dropped
+        }
+      },
+      isDebugEnabled() {
+        try {
+          return logger.isDebugEnabled?.() ?? true;
+        } catch {
+          return false;
         }
       },
     };

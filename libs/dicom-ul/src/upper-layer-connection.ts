@@ -66,6 +66,8 @@ export class UpperLayerConnection
   readonly isRequestor: boolean;
   private socket: Socket | undefined;
   private readonly machine: UpperLayerStateMachine;
+  /** The logger wants debug lines (asked once): the per-PDU ones are built only then. */
+  private readonly debug: boolean;
   private readonly artim: ArtimTimer;
   private readonly decoder: PduStreamDecoder;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -85,11 +87,13 @@ export class UpperLayerConnection
     this.side = options.side;
     this.isRequestor = options.side === 'requestor';
     this.rq = options.request;
+    this.debug = options.logger.isDebugEnabled?.() ?? true;
     this.artim = new ArtimTimer(options.artimTimeoutMs, () => this.dispatch({ name: 'Evt18' }));
     this.decoder = new PduStreamDecoder({
       maxPDataLength: options.localMaxPduLength,
       onPdu: (pdu, bytes) => {
-        this.log('debug', 'pdu received', { direction: 'in', pduType: PDU_TYPE_NAMES[pdu.type], bytes });
+        if (this.debug)
+          this.log('debug', 'pdu received', { direction: 'in', pduType: PDU_TYPE_NAMES[pdu.type], bytes });
         if (this.idleTimer) this.idleTimer.refresh();
         this.dispatch(eventForPdu(pdu));
       },
@@ -296,6 +300,7 @@ export class UpperLayerConnection
 
   private onTransition(event: UlEvent, outcome: TransitionOutcome): void {
     if (outcome.kind === 'action') {
+      if (!this.debug) return;
       this.log('debug', 'transition', {
         event: event.name,
         action: outcome.action,
@@ -394,11 +399,8 @@ export class UpperLayerConnection
       return;
     }
     const total = parts.reduce((n, part) => n + part.length, 0);
-    this.log('debug', 'pdu sent', {
-      direction: 'out',
-      pduType: PDU_TYPE_NAMES[pdu.type],
-      bytes: total,
-    });
+    if (this.debug)
+      this.log('debug', 'pdu sent', { direction: 'out', pduType: PDU_TYPE_NAMES[pdu.type], bytes: total });
     // Small PDUs are joined into one write; a large data set fragment is written as it is, behind its
     // headers, so it is never copied into a PDU buffer. Corked (sendPDataEach), every part waits for the
     // one writev anyway: nothing is copied.

@@ -60,7 +60,10 @@ export interface Gateway {
 
 /** The Upper Layer logs through the service's structured logger. */
 function ulLogger(logger: Logger): UlLogger {
-  return { log: (level, msg, fields) => logger[level](msg, fields) };
+  return {
+    log: (level, msg, fields) => logger[level](msg, fields),
+    isDebugEnabled: () => logger.isDebugEnabled(),
+  };
 }
 
 const DRAIN_POLL_MS = 100;

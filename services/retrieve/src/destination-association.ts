@@ -8,7 +8,7 @@ import { connectScu, type DimseClient } from '@dicomesh/dimse';
 import { dataSetSource, watched } from './data-set-source.js';
 import { SubOperationError } from './errors.js';
 import { type OpenedSource, openSource } from './opened-source.js';
-import { ReadAhead } from './read-ahead.js';
+import { ReadAhead, type UpcomingObject } from './read-ahead.js';
 import type { RetrievableInstance } from './resolve-instances.js';
 import { type AcceptedSyntax, chooseSyntax, proposedContexts } from './syntax-choice.js';
 
@@ -25,12 +25,6 @@ export interface DestinationOptions {
   readonly blobStore: BlobStore;
   /** Longest wait without progress in one sub-operation (a chunk sent, or the response). */
   readonly timeoutMs: number;
-}
-
-/** The object to send after the current one: read while the current one is sent. */
-export interface NextObject {
-  readonly instance: RetrievableInstance;
-  readonly transferSyntaxUid: string;
 }
 
 export class DestinationAssociation {
@@ -76,7 +70,7 @@ export class DestinationAssociation {
     instance: RetrievableInstance,
     transferSyntaxUid: string,
     moveOriginator: { aeTitle: string; messageId: number },
-    next?: NextObject,
+    upcoming: readonly UpcomingObject[] = [],
   ): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
@@ -98,7 +92,7 @@ export class DestinationAssociation {
         cause: error,
       });
     }
-    if (next) this.readAhead.prefetch(next.instance, next.transferSyntaxUid);
+    this.readAhead.prefetch(upcoming);
     refresh();
     try {
       // store() settles only after every byte was written to the socket (or the association failed), so

@@ -19,7 +19,8 @@ import { CallInbox, type InboxMessage } from './call-inbox.js';
 import { DestinationAssociation } from './destination-association.js';
 import { RetrieveFailedError } from './errors.js';
 import { startTicker, writeMessage } from './progress-stream.js';
-import { resolveInstances } from './resolve-instances.js';
+import { READ_AHEAD_DEPTH, type UpcomingObject } from './read-ahead.js';
+import { type RetrievableInstance, resolveInstances } from './resolve-instances.js';
 import { modelOf, parseRetrieveKeys } from './retrieve-keys.js';
 import type { RetrieveServiceOptions } from './retrieve-options.js';
 import { finalOfError, RetrieveCommand, recordOutcome } from './retrieve-outcome.js';
@@ -31,6 +32,19 @@ function classifyMove(message: MoveRequest): InboxMessage<MoveHeader> | undefine
   if (part?.$case === 'header') return { kind: 'header', header: part.value };
   if (part?.$case === 'cancel') return { kind: 'cancel' };
   return undefined;
+}
+
+/** The objects sent after the one at `index`, as many as are read ahead. */
+function upcomingAfter(
+  plan: readonly { instance: RetrievableInstance; transferSyntaxUid: string | undefined }[],
+  index: number,
+): UpcomingObject[] {
+  const upcoming: UpcomingObject[] = [];
+  for (let i = index + 1; i < plan.length && upcoming.length < READ_AHEAD_DEPTH; i++) {
+    const { instance, transferSyntaxUid } = plan[i] as (typeof plan)[number];
+    if (transferSyntaxUid !== undefined) upcoming.push({ instance, transferSyntaxUid });
+  }
+  return upcoming;
 }
 
 export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, logger: Logger) {
@@ -112,15 +126,13 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
           aeTitle: query.context?.callingAeTitle ?? '',
           messageId: query.context?.messageId ?? 0,
         };
-        for (const [index, instance] of instances.entries()) {
+        // The syntax each object goes in (undefined: no accepted context can carry it, it is not sent).
+        const plan = instances.map((instance) => ({
+          instance,
+          transferSyntaxUid: association.syntaxFor(instance),
+        }));
+        for (const [index, { instance, transferSyntaxUid: syntax }] of plan.entries()) {
           if (inbox.cancelled || controller.signal.aborted) break;
-          const syntax = association.syntaxFor(instance);
-          const following = instances[index + 1];
-          const followingSyntax = following && association.syntaxFor(following);
-          const next =
-            following && followingSyntax
-              ? { instance: following, transferSyntaxUid: followingSyntax }
-              : undefined;
           let status: number = RetrieveStatus.SubOperationNotSent;
           if (syntax === undefined) {
             lastError = `no accepted context for ${instance.sopClassUid}`;
@@ -140,7 +152,7 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
             );
             try {
               status = await context.with(trace.setSpan(context.active(), storeSpan), () =>
-                association.store(instance, syntax, moveOriginator, next),
+                association.store(instance, syntax, moveOriginator, upcomingAfter(plan, index)),
               );
             } catch (error) {
               lastError = (error as Error).message;

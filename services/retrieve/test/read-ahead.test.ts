@@ -1,4 +1,4 @@
-/** ReadAhead: whole-object reads into two buffers in turn, the next object read while the current is sent. */
+/** ReadAhead: whole-object reads into a few buffers in turn, the next objects read while the current is sent. */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type BlobStore, blobKeyFor, createFsBlobStore } from '@dicomesh/archive';
 import { generateUid } from '@dicomesh/dicom';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { READ_AHEAD_BUFFER_BYTES, ReadAhead } from '../src/read-ahead.js';
+import { READ_AHEAD_BUFFER_BYTES, READ_AHEAD_DEPTH, ReadAhead } from '../src/read-ahead.js';
 import type { RetrievableInstance } from '../src/resolve-instances.js';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -49,18 +49,23 @@ async function put(dataSetBytes: number): Promise<{ instance: RetrievableInstanc
 }
 
 describe('ReadAhead', () => {
-  it('hands each object whole, the prefetched one from the other buffer, two buffers in turn', async () => {
-    const objects = await Promise.all([1000, 70_000, 5, 512 * 1024, 3].map(put));
+  it('hands each object whole, the next ones read ahead into other buffers, a few buffers in turn', async () => {
+    const objects = await Promise.all([1000, 70_000, 5, 512 * 1024, 3, 64 * 1024, 77].map(put));
     const readAhead = new ReadAhead(store);
     const seen = new Set<ArrayBufferLike>();
+    let previous: { got: Buffer; dataSet: Buffer } | undefined;
     for (const [i, { instance, dataSet }] of objects.entries()) {
-      const got = await readAhead.take(instance, EXPLICIT_LE);
-      const following = objects[i + 1];
-      if (following) readAhead.prefetch(following.instance, EXPLICIT_LE);
-      expect(got?.equals(dataSet)).toBe(true);
-      seen.add((got as Buffer).buffer);
+      const got = (await readAhead.take(instance, EXPLICIT_LE)) as Buffer;
+      // The reads ahead, finished or not, never wrote into the buffer of the object being sent.
+      if (previous) expect(previous.got.equals(previous.dataSet)).toBe(true);
+      readAhead.prefetch(
+        objects.slice(i + 1).map((o) => ({ instance: o.instance, transferSyntaxUid: EXPLICIT_LE })),
+      );
+      expect(got.equals(dataSet)).toBe(true);
+      seen.add(got.buffer);
+      previous = { got, dataSet };
     }
-    expect(seen.size).toBe(2);
+    expect(seen.size).toBe(READ_AHEAD_DEPTH + 1);
   });
 
   it('streams what does not fit a buffer or travels converted (undefined)', async () => {
@@ -69,7 +74,7 @@ describe('ReadAhead', () => {
     const readAhead = new ReadAhead(store);
     expect(await readAhead.take(big.instance, EXPLICIT_LE)).toBeUndefined();
     expect(await readAhead.take(small.instance, IMPLICIT_LE)).toBeUndefined();
-    readAhead.prefetch(big.instance, EXPLICIT_LE);
+    readAhead.prefetch([{ instance: big.instance, transferSyntaxUid: EXPLICIT_LE }]);
     expect(await readAhead.take(big.instance, EXPLICIT_LE)).toBeUndefined();
     expect((await readAhead.take(small.instance, EXPLICIT_LE))?.equals(small.dataSet)).toBe(true);
   });
@@ -81,10 +86,10 @@ describe('ReadAhead', () => {
     const readAhead = new ReadAhead(store);
     await readAhead.take(first.instance, EXPLICIT_LE);
     await store.remove(second.instance.blobKey);
-    readAhead.prefetch(second.instance, EXPLICIT_LE);
+    readAhead.prefetch([{ instance: second.instance, transferSyntaxUid: EXPLICIT_LE }]);
     await expect(readAhead.take(second.instance, EXPLICIT_LE)).rejects.toMatchObject({ code: 'ENOENT' });
     // A prefetch for an object that is then skipped: the next take reads its own object.
-    readAhead.prefetch(first.instance, EXPLICIT_LE);
+    readAhead.prefetch([{ instance: first.instance, transferSyntaxUid: EXPLICIT_LE }]);
     expect((await readAhead.take(third.instance, EXPLICIT_LE))?.equals(third.dataSet)).toBe(true);
   });
 });

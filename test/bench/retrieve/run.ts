@@ -3,14 +3,17 @@
  * source, then moved (DCMTK movescu, Study Root, one C-MOVE of the study) to one DCMTK storescp, against
  * DCMTK storescu sending the same files to the same storescp, in one run. Sources: dicomesh's services
  * topology (real PostgreSQL and nats-server, each service its own process), dicomesh all-in-one (a child
- * process, PGlite), and Orthanc (Debian's binary, SQLite, loaded through its REST API). The storescp is
- * emptied before every measurement and every object must arrive. Reports objects/s, MB/s and the ratio to
+ * process, PGlite), and Orthanc (Debian's binary, SQLite, loaded through its REST API). The storescp writes
+ * to tmpfs when the machine has one (/dev/shm; see WHERE_RECEIVED), is emptied before every measurement, and
+ * every object must arrive. One untimed round of every sender comes first (BENCH_WARM_UP): the sources are
+ * long-running servers, measured warm, as a site runs them all day. Reports objects/s, MB/s and the ratio to
  * storescu (median of the runs, interleaved so a slow moment of the machine is shared), prints a table
  * and writes it as JSON. Numbers to read, never a pass/fail test (not in `make test`).
  *
  * Environment:
  *   BENCH_QUICK=1     40 objects, one run (a smoke check of the bench itself)
  *   BENCH_RUNS=N      runs per source, the median counts (default 3; 1 when quick)
+ *   BENCH_WARM_UP=N   untimed rounds before them (default 1; 0 when quick)
  *   BENCH_SOURCES=a,b among services, all-in-one, orthanc (default: all three)
  *   BENCH_DIR=dir     where objects are cached and results written (default: $TMPDIR/dicomesh-bench)
  *
@@ -42,6 +45,13 @@ const ORTHANC_AE = 'ORTHANC';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number.parseInt(process.env.BENCH_RUNS ?? (QUICK ? '1' : '3'), 10);
+const WARM_UP = Number.parseInt(process.env.BENCH_WARM_UP ?? (QUICK ? '0' : '1'), 10);
+/**
+ * The storescp's output goes to tmpfs when there is one: on ext4, creating a file right after the last
+ * measurement's 400 were deleted costs far more kernel time (ext4 skips recently deleted inodes when it
+ * allocates one, `recently_deleted` in `perf record -g`), which measured the filesystem, not the senders.
+ */
+const WHERE_RECEIVED = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 const COUNT = QUICK ? 40 : 400;
 const WORK = process.env.BENCH_DIR ?? join(tmpdir(), 'dicomesh-bench');
 const RESULTS_FILE = join(WORK, 'retrieve-bench.json');
@@ -117,7 +127,7 @@ interface Destination {
 }
 
 async function startDestination(): Promise<Destination> {
-  const dir = await mkdtemp(join(tmpdir(), 'dicomesh-bench-storescp-'));
+  const dir = await mkdtemp(join(WHERE_RECEIVED, 'dicomesh-bench-storescp-'));
   const out = join(dir, 'out');
   mkdirSync(out);
   const port = await freePort();
@@ -383,23 +393,20 @@ async function main(): Promise<void> {
     }
     const baseline: number[] = [];
     const times = new Map<Source, number[]>(sources.map((s) => [s, []]));
-    // Interleaved, so a slow moment of the machine is shared by every sender.
-    for (let i = 0; i < RUNS; i++) {
-      baseline.push(
-        await timed('storescu -> storescp', destination, files.length, () =>
-          run('storescu', ['-aec', DESTINATION_AE, '127.0.0.1', String(destination.port), ...files]),
-        ),
+    // Interleaved, so a slow moment of the machine is shared by every sender; the first WARM_UP rounds untimed.
+    for (let i = -WARM_UP; i < RUNS; i++) {
+      const storescu = await timed('storescu -> storescp', destination, files.length, () =>
+        run('storescu', ['-aec', DESTINATION_AE, '127.0.0.1', String(destination.port), ...files]),
       );
+      if (i >= 0) baseline.push(storescu);
       for (const source of sources) {
-        times
-          .get(source)
-          ?.push(
-            await timed(`C-MOVE from ${source.name}`, destination, files.length, () =>
-              moveStudy(source, studyUid),
-            ),
-          );
+        const moved = await timed(`C-MOVE from ${source.name}`, destination, files.length, () =>
+          moveStudy(source, studyUid),
+        );
+        if (i >= 0) times.get(source)?.push(moved);
       }
     }
+
     const baselineRate = files.length / median(baseline);
     const row = (sender: string, seconds: number[]): Row => {
       const medianSeconds = median(seconds);
@@ -420,7 +427,7 @@ async function main(): Promise<void> {
       ...sources.map((s) => row(`C-MOVE ${s.name} -> storescp`, times.get(s) ?? [])),
     ];
     process.stdout.write(
-      `\n${files.length} CT objects (512x512x16) into DCMTK storescp on loopback, median of ${RUNS}\n` +
+      `\n${files.length} CT objects (512x512x16) into DCMTK storescp on loopback, median of ${RUNS} after ${WARM_UP} untimed\n` +
         `${'sender'.padEnd(40)} ${'obj/s'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)}   seconds per run\n`,
     );
     for (const r of rows) process.stdout.write(`${formatRow(r)}\n`);
