@@ -3,8 +3,8 @@
  * (header, data set chunks straight from the blob store, end), which sends it as a C-STORE sub-operation
  * on the requestor's association and answers with its status. An instance whose SOP class and syntax no
  * storage context of the requestor can carry, or whose blob cannot be opened (it vanished), fails without
- * being sent, and the get goes on. Counts go out after each sub-operation and at least every second; a
- * RetrieveCancel ends the get after the object in flight (FE00).
+ * being sent, and the get goes on. Counts go out after each sub-operation (paced in a large get:
+ * ProgressPace) and at least every second; a RetrieveCancel ends the get after the object in flight (FE00).
  */
 import {
   type GetHeader,
@@ -21,7 +21,7 @@ import { CallInbox, type InboxMessage } from './call-inbox.js';
 import { dataSetSource } from './data-set-source.js';
 import { RetrieveFailedError } from './errors.js';
 import { type OpenedSource, openSource } from './opened-source.js';
-import { startTicker, writeMessage } from './progress-stream.js';
+import { ProgressPace, startTicker, writeMessage } from './progress-stream.js';
 import { resolveInstances } from './resolve-instances.js';
 import { modelOf, parseRetrieveKeys } from './retrieve-keys.js';
 import type { RetrieveServiceOptions } from './retrieve-options.js';
@@ -78,6 +78,7 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
         void send({ part: { $case: 'progress', value: tally.counts() } });
       });
       let lastError = '';
+      const pace = new ProgressPace(instances.length);
       try {
         for (const instance of instances) {
           if (inbox.cancelled || controller.signal.aborted) break;
@@ -96,7 +97,7 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
                 error: (error as Error).message,
               });
               tally.record(instance.sopInstanceUid, RetrieveStatus.SubOperationNotSent);
-              await send({ part: { $case: 'progress', value: tally.counts() } });
+              if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
               continue;
             }
             await send({
@@ -125,7 +126,7 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
             if (status !== 0) lastError = `C-STORE status ${status.toString(16).padStart(4, '0')}`;
             tally.record(instance.sopInstanceUid, status);
           }
-          await send({ part: { $case: 'progress', value: tally.counts() } });
+          if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
         }
       } finally {
         stopTicker();

@@ -1,8 +1,8 @@
 /**
  * `dicomesh.v1.Retrieve/Move`: resolves the identifier to instances, looks the destination up (A801 when
  * unknown), opens an association to it and sends one C-STORE sub-operation per instance, streaming the
- * counts after each and at least every second. A destination that is down, refuses, or dies on the way
- * fails the sub-operations left (with the failed list), never hangs. A RetrieveCancel (C-CANCEL) ends
+ * counts after each (paced in a large move: ProgressPace) and at least every second. A destination that is
+ * down, refuses, or dies on the way fails the sub-operations left (with the failed list), never hangs. A RetrieveCancel (C-CANCEL) ends
  * the move after the object in flight with FE00 and the counts; a cancelled call just stops there.
  */
 import {
@@ -18,7 +18,7 @@ import { context, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import { CallInbox, type InboxMessage } from './call-inbox.js';
 import { DestinationAssociation } from './destination-association.js';
 import { RetrieveFailedError } from './errors.js';
-import { startTicker, writeMessage } from './progress-stream.js';
+import { ProgressPace, startTicker, writeMessage } from './progress-stream.js';
 import { READ_AHEAD_DEPTH, type UpcomingObject } from './read-ahead.js';
 import { type RetrievableInstance, resolveInstances } from './resolve-instances.js';
 import { modelOf, parseRetrieveKeys } from './retrieve-keys.js';
@@ -121,6 +121,7 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
         void send({ part: { $case: 'progress', value: tally.counts() } });
       });
       let lastError = '';
+      const pace = new ProgressPace(instances.length);
       try {
         const moveOriginator = {
           aeTitle: query.context?.callingAeTitle ?? '',
@@ -161,7 +162,7 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
             endDimseSpan(storeSpan, status);
           }
           tally.record(instance.sopInstanceUid, status);
-          await send({ part: { $case: 'progress', value: tally.counts() } });
+          if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
         }
       } finally {
         stopTicker();
