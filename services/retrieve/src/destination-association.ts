@@ -92,7 +92,9 @@ export class DestinationAssociation {
         cause: error,
       });
     }
-    this.readAhead.prefetch(upcoming);
+    // The next reads start once this object is written (its writev is issued within this turn of the event
+    // loop): between the destination's last response and this object's first byte, nothing else runs.
+    setImmediate(() => this.readAhead.prefetch(upcoming));
     refresh();
     try {
       // store() settles only after every byte was written to the socket (or the association failed), so

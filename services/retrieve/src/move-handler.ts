@@ -14,7 +14,7 @@ import {
   type ServerDuplexStream,
 } from '@dicomesh/rpc';
 import { DimseCommand, endDimseSpan, type Logger, startDimseSpan } from '@dicomesh/telemetry';
-import { context, SpanKind, type Tracer, trace } from '@opentelemetry/api';
+import { SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import { CallInbox, type InboxMessage } from './call-inbox.js';
 import { DestinationAssociation } from './destination-association.js';
 import { RetrieveFailedError } from './errors.js';
@@ -152,9 +152,9 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
               { kind: SpanKind.CLIENT },
             );
             try {
-              status = await context.with(trace.setSpan(context.active(), storeSpan), () =>
-                association.store(instance, syntax, moveOriginator, upcomingAfter(plan, index)),
-              );
+              // The span is not made the active context: nothing under it starts spans, and it would cost an
+              // AsyncLocalStorage frame per object.
+              status = await association.store(instance, syntax, moveOriginator, upcomingAfter(plan, index));
             } catch (error) {
               lastError = (error as Error).message;
               logger.warn('C-MOVE sub-operation failed', { destination: destinationTitle, error: lastError });
