@@ -2,7 +2,9 @@
  * The network core's benchmark (part of `make bench`): stores the same objects with DCMTK (storescu ->
  * storescp) and with our libraries alone (`dicomesh store` -> the library's SCP, test/bench/bench-scp.ts), in
  * one run, on loopback, with TCP_NODELAY, and reports objects/s, MB/s and the ratio to DCMTK. Neither side
- * fsyncs or indexes (run.ts measures the archive, which does). The median of RUNS runs counts. Never a
+ * fsyncs or indexes (run.ts measures the archive, which does). Both SCPs are warmed up first (WARM_UP), both
+ * write to tmpfs (RECEIVED), and `dicomesh store` proposes an asynchronous operations window that the library's
+ * SCP agrees to (ASYNC_WINDOW). The median of RUNS runs (BENCH_RUNS, default 5), interleaved, counts. Never a
  * pass/fail test: numbers to read. BENCH_QUICK=1: 200 small and 40 CT objects, one run.
  *
  * Run with Node 24 after `make build` (type stripping; workspace packages resolve to dist/).
@@ -17,14 +19,19 @@ const WORK = join(ROOT, '.tmp/bench-library');
 const QUICK = process.env.BENCH_QUICK === '1';
 const NODE = process.execPath;
 const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
-const RUNS = QUICK ? 1 : 3;
+const RUNS = Number.parseInt(process.env.BENCH_RUNS ?? (QUICK ? '1' : '5'), 10);
 const READY_DEADLINE_MS = 20_000;
 /**
  * The asynchronous operations window `dicomesh store` proposes (bench-scp.ts agrees to up to 16): the library's
  * SCU and SCP pipeline C-STOREs, as PS3.7 D.3.3.3 allows; DCMTK's storescu and storescp have no such window.
  */
 const ASYNC_WINDOW = 16;
-const WARM_UP = Number.parseInt(process.env.BENCH_WARM_UP ?? '0', 10);
+/**
+ * Objects each side's SCU sends into its freshly started SCP before the timed run (BENCH_WARM_UP, default 200;
+ * none when quick): an SCP is a long-running server, measured warm, so the library's SCP is not timed while
+ * V8 still compiles its hot paths. storescp gets the same. The SCUs start cold in every run.
+ */
+const WARM_UP = Number.parseInt(process.env.BENCH_WARM_UP ?? (QUICK ? '0' : '200'), 10);
 
 interface Corpus {
   readonly name: string;
@@ -162,10 +169,16 @@ async function main(): Promise<void> {
   for (const corpus of CORPORA) {
     const { files, bytes } = await corpusFiles(corpus);
     const rows = [];
+    // Interleaved, so a slow moment of the machine is shared by both sides.
+    const times = new Map<Side, number[]>([
+      [DCMTK, []],
+      [DICOMESH, []],
+    ]);
+    for (let i = 0; i < RUNS; i++) {
+      for (const side of [DCMTK, DICOMESH]) times.get(side)?.push(await measure(side, files));
+    }
     for (const side of [DCMTK, DICOMESH]) {
-      const times: number[] = [];
-      for (let i = 0; i < RUNS; i++) times.push(await measure(side, files));
-      const seconds = median(times);
+      const seconds = median(times.get(side) ?? []);
       rows.push({
         side: side.name,
         seconds,
