@@ -19,8 +19,10 @@ deps: node_modules/.installed
 system-deps:
 	bash test/tools/install-system-deps.sh
 
+## tsc, then the SCU tools bundled into one file (services/dicomesh/rolldown.config.mjs).
 build: deps
 	$(BIN)/tsc -b
+	$(BIN)/rolldown -c services/dicomesh/rolldown.config.mjs
 
 ## Regenerate libs/rpc/src/generated from proto/ with ts-proto (committed; CI checks it is fresh).
 proto: deps

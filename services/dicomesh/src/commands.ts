@@ -2,7 +2,8 @@
  * The commands of the one `dicomesh` binary: services, all-in-one, and the operators' SCU tools.
  * Each command loads its modules only when it runs, so an SCU tool does not pay for gRPC and telemetry.
  */
-import { parseScuArgs, type ScuArgs } from './scu/scu-args.js';
+import type { ScuArgs } from './scu/scu-args.js';
+import { loadTools, type Tools } from './tools-module.js';
 
 export interface Command {
   readonly summary: string;
@@ -22,12 +23,20 @@ const service = (summary: string, load: () => Promise<() => Promise<void>>): Com
   },
 });
 
-const tool = (summary: string, load: () => Promise<(args: ScuArgs) => Promise<number>>): Command => ({
+/**
+ * An SCU tool: its arguments parsed, and its JSON lines flushed, by the module it runs from (the bundle, see
+ * tools-module.ts), so the launcher itself loads none of the DICOM libraries.
+ */
+const tool = (summary: string, pick: (tools: Tools) => (args: ScuArgs) => Promise<number>): Command => ({
   summary,
   usage: summary.slice(summary.indexOf(': ') + 2),
   run: async (argv) => {
-    const args = parseScuArgs(argv);
-    return (await load())(args);
+    const tools = await loadTools();
+    try {
+      return await pick(tools)(tools.parseScuArgs(argv));
+    } finally {
+      tools.flushOutput();
+    }
   },
 });
 
@@ -50,25 +59,16 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     'the retrieve (C-MOVE, C-GET) service',
     async () => (await import('@dicomesh/retrieve')).runRetrieve,
   ),
-  echo: tool(
-    'C-ECHO: [-aet AE] [-aec AE] HOST PORT',
-    async () => (await import('./scu/echo-tool.js')).echoTool,
-  ),
-  store: tool(
-    'C-STORE: [-aet AE] [-aec AE] [--async N] HOST PORT FILE...',
-    async () => (await import('./scu/store-tool.js')).storeTool,
-  ),
-  find: tool(
-    'C-FIND: [-P|-S] -k KEY=VALUE... [--cancel-after N] HOST PORT',
-    async () => (await import('./scu/find-tool.js')).findTool,
-  ),
+  echo: tool('C-ECHO: [-aet AE] [-aec AE] HOST PORT', (tools) => tools.echoTool),
+  store: tool('C-STORE: [-aet AE] [-aec AE] [--async N] HOST PORT FILE...', (tools) => tools.storeTool),
+  find: tool('C-FIND: [-P|-S] -k KEY=VALUE... [--cancel-after N] HOST PORT', (tools) => tools.findTool),
   move: tool(
     'C-MOVE: [-P|-S] -aem DEST -k KEY=VALUE... [--cancel-after N] HOST PORT',
-    async () => (await import('./scu/retrieve-tools.js')).moveTool,
+    (tools) => tools.moveTool,
   ),
   get: tool(
     'C-GET: [-P|-S] [-od DIR] [-cls SOPCLASS]... [-x TS]... -k KEY=VALUE... [--cancel-after N] HOST PORT',
-    async () => (await import('./scu/retrieve-tools.js')).getTool,
+    (tools) => tools.getTool,
   ),
 };
 

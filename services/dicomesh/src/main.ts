@@ -2,8 +2,6 @@
 // dicomesh: one binary for every service and the operators' SCU tools.
 import * as nodeModule from 'node:module';
 import { COMMANDS, usage } from './commands.js';
-import { UsageError } from './scu/scu-args.js';
-import { flushOutput } from './scu/tool-output.js';
 
 // Compiled code is cached on disk (the OS temp dir; NODE_COMPILE_CACHE chooses another, and an unwritable
 // one only turns the cache off): a tool run many times in a row starts in half the time. (Node 22.1+; the
@@ -18,11 +16,11 @@ if (command === undefined) {
 }
 try {
   const code = await command.run(argv);
-  flushOutput();
   if (code !== undefined) process.exit(code);
 } catch (error) {
-  flushOutput();
+  // By name: a tool's UsageError comes from the tools bundle, its own copy of the class.
+  const usageError = error instanceof Error && error.name === 'UsageError';
   process.stderr.write(`dicomesh ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-  if (error instanceof UsageError) process.stderr.write(`usage: dicomesh ${name} ${command.usage ?? ''}\n`);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  if (usageError) process.stderr.write(`usage: dicomesh ${name} ${command.usage ?? ''}\n`);
+  process.exit(usageError ? 2 : 1);
 }
