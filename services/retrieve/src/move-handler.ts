@@ -19,8 +19,8 @@ import { CallInbox, type InboxMessage } from './call-inbox.js';
 import { DestinationAssociation } from './destination-association.js';
 import { RetrieveFailedError } from './errors.js';
 import { ProgressPace, startTicker, writeMessage } from './progress-stream.js';
-import { READ_AHEAD_DEPTH, type UpcomingObject } from './read-ahead.js';
-import { type RetrievableInstance, resolveInstances } from './resolve-instances.js';
+import { upcomingAfter } from './read-ahead.js';
+import { resolveInstances } from './resolve-instances.js';
 import { modelOf, parseRetrieveKeys } from './retrieve-keys.js';
 import type { RetrieveServiceOptions } from './retrieve-options.js';
 import { finalOfError, RetrieveCommand, recordOutcome } from './retrieve-outcome.js';
@@ -32,19 +32,6 @@ function classifyMove(message: MoveRequest): InboxMessage<MoveHeader> | undefine
   if (part?.$case === 'header') return { kind: 'header', header: part.value };
   if (part?.$case === 'cancel') return { kind: 'cancel' };
   return undefined;
-}
-
-/** The objects sent after the one at `index`, as many as are read ahead. */
-function upcomingAfter(
-  plan: readonly { instance: RetrievableInstance; transferSyntaxUid: string | undefined }[],
-  index: number,
-): UpcomingObject[] {
-  const upcoming: UpcomingObject[] = [];
-  for (let i = index + 1; i < plan.length && upcoming.length < READ_AHEAD_DEPTH; i++) {
-    const { instance, transferSyntaxUid } = plan[i] as (typeof plan)[number];
-    if (transferSyntaxUid !== undefined) upcoming.push({ instance, transferSyntaxUid });
-  }
-  return upcoming;
 }
 
 export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, logger: Logger) {

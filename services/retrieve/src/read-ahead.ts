@@ -1,5 +1,5 @@
 /**
- * Whole-object reads for a C-MOVE's sub-operations, into a few buffers used in turn: while one object is
+ * Whole-object reads for the sub-operations of a C-MOVE or C-GET, into a few buffers used in turn: while one object is
  * sent from its buffer, the next READ_AHEAD_DEPTH objects are read into the others, so the blob reads are
  * off the critical path. One object ahead was not enough: a read is three thread-pool round trips (open,
  * read, close), each waiting for the event loop, which is busy writing the current object to the socket;
@@ -21,6 +21,19 @@ export const READ_AHEAD_DEPTH = 2;
 export interface UpcomingObject {
   readonly instance: RetrievableInstance;
   readonly transferSyntaxUid: string;
+}
+
+/** The objects sent after the one at `index` of a plan (those with a syntax), as many as are read ahead. */
+export function upcomingAfter(
+  plan: readonly { readonly instance: RetrievableInstance; readonly transferSyntaxUid: string | undefined }[],
+  index: number,
+): UpcomingObject[] {
+  const upcoming: UpcomingObject[] = [];
+  for (let i = index + 1; i < plan.length && upcoming.length < READ_AHEAD_DEPTH; i++) {
+    const { instance, transferSyntaxUid } = plan[i] as (typeof plan)[number];
+    if (transferSyntaxUid !== undefined) upcoming.push({ instance, transferSyntaxUid });
+  }
+  return upcoming;
 }
 
 interface Ahead extends UpcomingObject {
