@@ -1,5 +1,5 @@
 /**
- * C-MOVE benchmark (issue 5): 400 CT-size objects (512x512, 16-bit) of one study are stored into each
+ * C-MOVE (and C-GET) benchmark (issue 5): 400 CT-size objects (512x512, 16-bit) of one study are stored into each
  * source, then moved (DCMTK movescu, Study Root, one C-MOVE of the study) to one DCMTK storescp, against
  * DCMTK storescu sending the same files to the same storescp, in one run. Sources: dicomesh's services
  * topology (real PostgreSQL and nats-server, each service its own process), dicomesh all-in-one (a child
@@ -8,7 +8,8 @@
  * every object must arrive. One untimed round of every sender comes first (BENCH_WARM_UP): the sources are
  * long-running servers, measured warm, as a site runs them all day. Reports objects/s, MB/s and the ratio to
  * storescu (median of the runs, interleaved so a slow moment of the machine is shared), prints a table
- * and writes it as JSON. Numbers to read, never a pass/fail test (not in `make test`).
+ * and writes it as JSON. Each source also answers a C-GET of the study to DCMTK getscu (writing to tmpfs),
+ * reported against the same storescu rate: the issue sets no target for it. Numbers to read, never a pass/fail test (not in `make test`).
  *
  * Environment:
  *   BENCH_QUICK=1     40 objects, one run (a smoke check of the bench itself)
@@ -327,7 +328,7 @@ function selectedSources(): [string, SourceStarter][] {
 /** Seconds from starting the sender until it exits, after checking every object arrived. */
 async function timed(
   what: string,
-  destination: Destination,
+  destination: Pick<Destination, 'empty' | 'received'>,
   expected: number,
   send: () => Promise<ToolResult>,
 ): Promise<number> {
@@ -359,6 +360,38 @@ function moveStudy(source: Source, studyUid: string): Promise<ToolResult> {
   ]);
 }
 
+/** C-GET of the study into getscu, which writes each object as a file under `outDir`. */
+function getStudy(source: Source, studyUid: string, outDir: string): Promise<ToolResult> {
+  return run('getscu', [
+    '-S',
+    '-aet',
+    MOVE_SCU_AE,
+    '-aec',
+    source.calledAe,
+    '-od',
+    outDir,
+    '-k',
+    'QueryRetrieveLevel=STUDY',
+    '-k',
+    `StudyInstanceUID=${studyUid}`,
+    '127.0.0.1',
+    String(source.port),
+  ]);
+}
+
+/** Where getscu writes what a C-GET brings (tmpfs when there is one, as storescp's). */
+async function getscuOutput(): Promise<Pick<Destination, 'empty' | 'received'> & { readonly dir: string }> {
+  const dir = await mkdtemp(join(WHERE_RECEIVED, 'dicomesh-bench-getscu-'));
+  return {
+    dir,
+    async empty() {
+      await rm(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+    },
+    received: () => readdirSync(dir).filter((f) => !f.startsWith('.')).length,
+  };
+}
+
 const median = (xs: readonly number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -385,6 +418,7 @@ async function main(): Promise<void> {
   const { files, bytes, studyUid } = await corpusFiles();
   const dir = await mkdtemp(join(tmpdir(), 'dicomesh-bench-retrieve-'));
   const destination = await startDestination();
+  const getscu = await getscuOutput();
   const sources: Source[] = [];
   try {
     for (const [name, start] of selectedSources()) {
@@ -393,6 +427,7 @@ async function main(): Promise<void> {
     }
     const baseline: number[] = [];
     const times = new Map<Source, number[]>(sources.map((s) => [s, []]));
+    const getTimes = new Map<Source, number[]>(sources.map((s) => [s, []]));
     // Interleaved, so a slow moment of the machine is shared by every sender; the first WARM_UP rounds untimed.
     for (let i = -WARM_UP; i < RUNS; i++) {
       const storescu = await timed('storescu -> storescp', destination, files.length, () =>
@@ -404,6 +439,10 @@ async function main(): Promise<void> {
           moveStudy(source, studyUid),
         );
         if (i >= 0) times.get(source)?.push(moved);
+        const got = await timed(`C-GET from ${source.name}`, getscu, files.length, () =>
+          getStudy(source, studyUid, getscu.dir),
+        );
+        if (i >= 0) getTimes.get(source)?.push(got);
       }
     }
 
@@ -425,6 +464,7 @@ async function main(): Promise<void> {
     const rows = [
       row('storescu -> storescp', baseline),
       ...sources.map((s) => row(`C-MOVE ${s.name} -> storescp`, times.get(s) ?? [])),
+      ...sources.map((s) => row(`C-GET ${s.name} -> getscu`, getTimes.get(s) ?? [])),
     ];
     process.stdout.write(
       `\n${files.length} CT objects (512x512x16) into DCMTK storescp on loopback, median of ${RUNS} after ${WARM_UP} untimed\n` +
@@ -439,6 +479,7 @@ async function main(): Promise<void> {
   } finally {
     for (const source of sources) await source.stop();
     await destination.stop();
+    await rm(getscu.dir, { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });
   }
 }
