@@ -118,12 +118,27 @@ async function corpusFiles(): Promise<{ files: string[]; bytes: number; studyUid
   return { files, bytes: files.reduce((sum, f) => sum + statSync(f).size, 0), studyUid };
 }
 
-/** The one destination: DCMTK storescp on its own port, writing under its own temp dir. */
-interface Destination {
-  readonly port: number;
-  /** Empties its output directory (between measurements). */
+/** A directory a DCMTK tool writes received objects into: emptied between measurements, its files counted. */
+interface ReceivingDir {
+  readonly dir: string;
   empty(): Promise<void>;
   received(): number;
+}
+
+function receivingDir(dir: string): ReceivingDir {
+  return {
+    dir,
+    async empty() {
+      await rm(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+    },
+    received: () => readdirSync(dir).filter((f) => !f.startsWith('.')).length,
+  };
+}
+
+/** The one destination: DCMTK storescp on its own port, writing under its own temp dir. */
+interface Destination extends Pick<ReceivingDir, 'empty' | 'received'> {
+  readonly port: number;
   stop(): Promise<void>;
 }
 
@@ -138,13 +153,11 @@ async function startDestination(): Promise<Destination> {
     stdio: ['ignore', log, log],
   });
   await untilEchoAnswers(port, DESTINATION_AE, child);
+  const { empty, received } = receivingDir(out);
   return {
     port,
-    async empty() {
-      await rm(out, { recursive: true, force: true });
-      mkdirSync(out);
-    },
-    received: () => readdirSync(out).filter((f) => !f.startsWith('.')).length,
+    empty,
+    received,
     async stop() {
       child.kill('SIGTERM');
       await exited(child);
@@ -328,7 +341,7 @@ function selectedSources(): [string, SourceStarter][] {
 /** Seconds from starting the sender until it exits, after checking every object arrived. */
 async function timed(
   what: string,
-  destination: Pick<Destination, 'empty' | 'received'>,
+  destination: Pick<ReceivingDir, 'empty' | 'received'>,
   expected: number,
   send: () => Promise<ToolResult>,
 ): Promise<number> {
@@ -380,16 +393,8 @@ function getStudy(source: Source, studyUid: string, outDir: string): Promise<Too
 }
 
 /** Where getscu writes what a C-GET brings (tmpfs when there is one, as storescp's). */
-async function getscuOutput(): Promise<Pick<Destination, 'empty' | 'received'> & { readonly dir: string }> {
-  const dir = await mkdtemp(join(WHERE_RECEIVED, 'dicomesh-bench-getscu-'));
-  return {
-    dir,
-    async empty() {
-      await rm(dir, { recursive: true, force: true });
-      mkdirSync(dir);
-    },
-    received: () => readdirSync(dir).filter((f) => !f.startsWith('.')).length,
-  };
+async function getscuOutput(): Promise<ReceivingDir> {
+  return receivingDir(await mkdtemp(join(WHERE_RECEIVED, 'dicomesh-bench-getscu-')));
 }
 
 const median = (xs: readonly number[]): number =>
