@@ -262,6 +262,22 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
       `StudyInstanceUID=${study}`,
       ...address(),
     ]);
+  /** `dicomesh find -aec DICOMESH -S OPTIONS... -k QueryRetrieveLevel=STUDY -k StudyInstanceUID= -k PatientID=ID`. */
+  const findStudiesOf = (patientId: string, options: readonly string[] = []) =>
+    dicomesh([
+      'find',
+      '-aec',
+      AE_TITLE,
+      '-S',
+      ...options,
+      '-k',
+      'QueryRetrieveLevel=STUDY',
+      '-k',
+      'StudyInstanceUID=',
+      '-k',
+      `PatientID=${patientId}`,
+      ...address(),
+    ]);
 
   beforeAll(async () => {
     const moveDir = join(work.path, 'move-scp');
@@ -376,19 +392,7 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
 
   describe('find', () => {
     it('-S -k QueryRetrieveLevel=STUDY -k StudyInstanceUID= -k PatientID=ID: the stored studies', async () => {
-      const r = await dicomesh([
-        'find',
-        '-aec',
-        AE_TITLE,
-        '-S',
-        '-k',
-        'QueryRetrieveLevel=STUDY',
-        '-k',
-        'StudyInstanceUID=',
-        '-k',
-        `PatientID=${PATIENT_ID}`,
-        ...address(),
-      ]);
+      const r = await findStudiesOf(PATIENT_ID);
       expect(r.code, r.stderr).toBe(0);
       const matches = eventsNamed(r, 'match');
       expect(matches.every((m) => m.status === STATUS_PENDING)).toBe(true);
@@ -401,21 +405,7 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
     });
 
     it(`--cancel-after 1 on ${MANY_STUDIES} matches: the find ends with FE00, exit 0`, async () => {
-      const r = await dicomesh([
-        'find',
-        '-aec',
-        AE_TITLE,
-        '-S',
-        '--cancel-after',
-        '1',
-        '-k',
-        'QueryRetrieveLevel=STUDY',
-        '-k',
-        'StudyInstanceUID=',
-        '-k',
-        `PatientID=${MANY_PATIENT_ID}`,
-        ...address(),
-      ]);
+      const r = await findStudiesOf(MANY_PATIENT_ID, ['--cancel-after', '1']);
       expect(r.code, r.stderr).toBe(0);
       const matches = eventsNamed(r, 'match');
       expect(matches.length).toBeGreaterThanOrEqual(1);
