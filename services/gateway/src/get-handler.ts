@@ -3,7 +3,8 @@
  * contexts on which the requestor accepted the SCP role; each instance it streams is sent back as a
  * C-STORE sub-operation on this association, and its status goes back to the service, which keeps the
  * counts. Counts become Pending responses; a C-CANCEL is passed on and the service ends the get after
- * the object in flight with FE00.
+ * the object in flight with FE00. The service streams the next instance while a sub-operation is in
+ * flight; one that comes after a C-CANCEL is not sent (skipped: it stays remaining).
  */
 import type { CGetHandler, RetrieveResult, SubOperationCounts } from '@dicomesh/dimse';
 import { type GetRequest, type GetResponse, Metadata, StorageContext } from '@dicomesh/rpc';
@@ -72,6 +73,11 @@ export function getHandler(backends: RetrieveBackend, deps: SpanScopeDeps): CGet
         if (part?.$case !== 'instance') continue;
         const instance = part.value;
         const chunks = new InstanceChunks(messages);
+        if (ctx.signal.aborted) {
+          await chunks.drain();
+          send({ part: { $case: 'result', value: { status: NOT_SENT, skipped: true } } });
+          continue;
+        }
         let status = NOT_SENT;
         try {
           status = await ctx.store(
@@ -88,7 +94,7 @@ export function getHandler(backends: RetrieveBackend, deps: SpanScopeDeps): CGet
           });
         }
         await chunks.drain();
-        send({ part: { $case: 'result', value: { status } } });
+        send({ part: { $case: 'result', value: { status, skipped: false } } });
       }
       result ??= missingFinal(ctx.signal.aborted, counts);
     } catch (error) {

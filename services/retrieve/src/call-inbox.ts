@@ -12,11 +12,19 @@ export class CallClosedError extends Error {
 /** One message of the call as the inbox sees it. */
 export type InboxMessage<H> =
   | { readonly kind: 'header'; readonly header: H }
-  | { readonly kind: 'result'; readonly status: number }
+  | { readonly kind: 'result'; readonly result: SubOperationResult }
   | { readonly kind: 'cancel' };
 
+/** A C-GET sub-operation's outcome as the gateway reports it. */
+export interface SubOperationResult {
+  /** The C-STORE-RSP status (0xA702 when the gateway could not send it). */
+  readonly status: number;
+  /** Not sent: a C-CANCEL came before its turn. It stays remaining. */
+  readonly skipped: boolean;
+}
+
 export class CallInbox<M, H> {
-  private readonly results: number[] = [];
+  private readonly results: SubOperationResult[] = [];
   private waiter: (() => void) | undefined;
   private ended = false;
   private resolveHeader: ((header: H | undefined) => void) | undefined;
@@ -32,7 +40,7 @@ export class CallInbox<M, H> {
     call.on('data', (message: M) => {
       const part = classify(message);
       if (part?.kind === 'header') this.resolveHeader?.(part.header);
-      else if (part?.kind === 'result') this.results.push(part.status);
+      else if (part?.kind === 'result') this.results.push(part.result);
       else if (part?.kind === 'cancel') this.cancelled = true;
       this.wake();
     });
@@ -53,10 +61,10 @@ export class CallInbox<M, H> {
   }
 
   /** The next sub-operation result; rejects when the call ends first. */
-  async nextResult(): Promise<number> {
+  async nextResult(): Promise<SubOperationResult> {
     for (;;) {
-      const status = this.results.shift();
-      if (status !== undefined) return status;
+      const result = this.results.shift();
+      if (result !== undefined) return result;
       if (this.ended) throw new CallClosedError('the gateway closed the call');
       await new Promise<void>((resolve) => {
         this.waiter = resolve;

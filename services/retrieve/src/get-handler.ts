@@ -5,6 +5,7 @@
  * storage context of the requestor can carry, or whose blob cannot be opened (it vanished), fails without
  * being sent, and the get goes on. Counts go out after each sub-operation (paced in a large get:
  * ProgressPace) and at least every second; a RetrieveCancel ends the get after the object in flight (FE00).
+ * The next instance is streamed before the last one's result is back (SENT_AHEAD).
  */
 import {
   type GetHeader,
@@ -34,10 +35,20 @@ import { chooseSyntax } from './syntax-choice.js';
 function classifyGet(message: GetRequest): InboxMessage<GetHeader> | undefined {
   const part = message.part;
   if (part?.$case === 'header') return { kind: 'header', header: part.value };
-  if (part?.$case === 'result') return { kind: 'result', status: part.value.status };
+  if (part?.$case === 'result') {
+    return { kind: 'result', result: { status: part.value.status, skipped: part.value.skipped } };
+  }
   if (part?.$case === 'cancel') return { kind: 'cancel' };
   return undefined;
 }
+
+/**
+ * Instances streamed to the gateway beyond the one whose C-STORE is in flight: the gateway holds the next
+ * object when the requestor answers, and sends it at once instead of a round trip to this service later
+ * (services topology, 400 CT images to getscu: 1.03-1.13 s -> 0.85-0.87 s). gRPC flow control bounds what
+ * the gateway holds. After a C-CANCEL the gateway skips what was sent ahead, which stays remaining.
+ */
+const SENT_AHEAD = 1;
 
 export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
   return async function get(call: ServerDuplexStream<GetRequest, GetResponse>) {
@@ -89,57 +100,69 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
           instance,
           transferSyntaxUid: chooseSyntax(instance, accepted),
         }));
+        // Instances streamed whose result has not come back, oldest first (results come in this order).
+        const awaiting: string[] = [];
+        const collect = async () => {
+          const sopInstanceUid = awaiting.shift() as string;
+          const result = await inbox.nextResult();
+          if (result.skipped) return;
+          if (result.status !== 0)
+            lastError = `C-STORE status ${result.status.toString(16).padStart(4, '0')}`;
+          tally.record(sopInstanceUid, result.status);
+          if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
+        };
+        const notSent = async (sopInstanceUid: string, why: string) => {
+          lastError = why;
+          tally.record(sopInstanceUid, RetrieveStatus.SubOperationNotSent);
+          if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
+        };
         for (const [index, { instance, transferSyntaxUid: syntax }] of plan.entries()) {
+          while (awaiting.length > SENT_AHEAD) await collect();
           if (inbox.cancelled || controller.signal.aborted) break;
           if (syntax === undefined) {
-            lastError = `no accepted context for ${instance.sopClassUid}`;
-            tally.record(instance.sopInstanceUid, RetrieveStatus.SubOperationNotSent);
-          } else {
-            let chunks: Iterable<Buffer> | AsyncIterable<Buffer>;
-            try {
-              const whole = await readAhead.take(instance, syntax);
-              readAhead.prefetch(upcomingAfter(plan, index));
-              chunks = whole
-                ? [whole]
-                : (await openSource(dataSetSource(options.blobStore, instance, syntax))).chunks;
-            } catch (error) {
-              lastError = `${instance.sopInstanceUid}: ${(error as Error).message}`;
-              logger.warn('C-GET sub-operation not sent: its object cannot be read', {
-                sopInstanceUid: instance.sopInstanceUid,
-                error: (error as Error).message,
-              });
-              tally.record(instance.sopInstanceUid, RetrieveStatus.SubOperationNotSent);
-              if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
-              continue;
-            }
-            await send({
-              part: {
-                $case: 'instance',
-                value: {
-                  sopClassUid: instance.sopClassUid,
-                  sopInstanceUid: instance.sopInstanceUid,
-                  transferSyntaxUid: syntax,
-                },
-              },
-            });
-            // The chunks die young: scavenged while in flight rather than left to a mark-compact.
-            const streamed = startStreamedBytes();
-            try {
-              for await (const chunk of chunks) {
-                if (controller.signal.aborted) break;
-                streamed.note(chunk.length);
-                await send({ part: { $case: 'chunk', value: chunk } });
-              }
-            } finally {
-              streamed.end();
-            }
-            await send({ part: { $case: 'instanceEnd', value: {} } });
-            const status = await inbox.nextResult();
-            if (status !== 0) lastError = `C-STORE status ${status.toString(16).padStart(4, '0')}`;
-            tally.record(instance.sopInstanceUid, status);
+            await notSent(instance.sopInstanceUid, `no accepted context for ${instance.sopClassUid}`);
+            continue;
           }
-          if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
+          let chunks: Iterable<Buffer> | AsyncIterable<Buffer>;
+          try {
+            const whole = await readAhead.take(instance, syntax);
+            readAhead.prefetch(upcomingAfter(plan, index));
+            chunks = whole
+              ? [whole]
+              : (await openSource(dataSetSource(options.blobStore, instance, syntax))).chunks;
+          } catch (error) {
+            logger.warn('C-GET sub-operation not sent: its object cannot be read', {
+              sopInstanceUid: instance.sopInstanceUid,
+              error: (error as Error).message,
+            });
+            await notSent(instance.sopInstanceUid, `${instance.sopInstanceUid}: ${(error as Error).message}`);
+            continue;
+          }
+          await send({
+            part: {
+              $case: 'instance',
+              value: {
+                sopClassUid: instance.sopClassUid,
+                sopInstanceUid: instance.sopInstanceUid,
+                transferSyntaxUid: syntax,
+              },
+            },
+          });
+          // The chunks die young: scavenged while in flight rather than left to a mark-compact.
+          const streamed = startStreamedBytes();
+          try {
+            for await (const chunk of chunks) {
+              if (controller.signal.aborted) break;
+              streamed.note(chunk.length);
+              await send({ part: { $case: 'chunk', value: chunk } });
+            }
+          } finally {
+            streamed.end();
+          }
+          await send({ part: { $case: 'instanceEnd', value: {} } });
+          awaiting.push(instance.sopInstanceUid);
         }
+        while (awaiting.length > 0 && !controller.signal.aborted) await collect();
       } finally {
         stopTicker();
       }

@@ -265,9 +265,11 @@ describe('C-MOVE and C-GET through the gateway', () => {
     await cancel;
     await client.association.release();
     expect(final.status).toBe(0xfe00);
-    expect(final.counts.completed).toBe(got.length);
-    expect(final.counts.remaining).toBe(uids.length - got.length);
-    expect(got.length).toBeLessThan(uids.length);
+    // The C-CANCEL came while the second object was in flight: the service had already streamed the third
+    // to the gateway (sent ahead), which must drop it, not send it, and leave it among the remaining.
+    expect(got.length).toBe(2);
+    expect(final.counts.completed).toBe(2);
+    expect(final.counts.remaining).toBe(uids.length - 2);
   }, 60_000);
 
   it('a destination that dies after two objects: B000 with the failed instances listed, within the timeout', async () => {

@@ -112,10 +112,15 @@ export interface GetHeader {
   storageContexts: StorageContext[];
 }
 
-/** The outcome of the C-STORE sub-operation of the last GetInstance. */
+/** The outcome of the C-STORE sub-operation of the oldest GetInstance without one (results come in order). */
 export interface GetSubOperationResult {
   /** The C-STORE-RSP status, or 0xA702 when the gateway could not send it. */
   status: number;
+  /**
+   * The gateway did not send it because a C-CANCEL came first: the instance was sent ahead, before the
+   * result of the one in flight, and stays among the remaining sub-operations (status is then ignored).
+   */
+  skipped: boolean;
 }
 
 export interface GetRequest {
@@ -912,13 +917,16 @@ export const GetHeader: MessageFns<GetHeader> = {
 };
 
 function createBaseGetSubOperationResult(): GetSubOperationResult {
-  return { status: 0 };
+  return { status: 0, skipped: false };
 }
 
 export const GetSubOperationResult: MessageFns<GetSubOperationResult> = {
   encode(message: GetSubOperationResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.status !== 0) {
       writer.uint32(8).uint32(message.status);
+    }
+    if (message.skipped !== false) {
+      writer.uint32(16).bool(message.skipped);
     }
     return writer;
   },
@@ -944,6 +952,14 @@ export const GetSubOperationResult: MessageFns<GetSubOperationResult> = {
             message.status = reader.uint32();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.skipped = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -962,6 +978,7 @@ export const GetSubOperationResult: MessageFns<GetSubOperationResult> = {
   fromPartial<I extends Exact<DeepPartial<GetSubOperationResult>, I>>(object: I): GetSubOperationResult {
     const message = createBaseGetSubOperationResult();
     message.status = object.status ?? 0;
+    message.skipped = object.skipped ?? false;
     return message;
   },
 };
@@ -1343,6 +1360,8 @@ export const RetrieveService = {
    * Serves one C-GET request: the gateway sends a GetRequest with the header, the service streams each
    * instance (GetInstance, then its data set in chunks, then GetInstanceEnd); the gateway sends it as a
    * C-STORE sub-operation back on the requestor's association and answers with a GetSubOperationResult.
+   * The service may stream the next instance before that result comes back, so that the gateway holds it
+   * when the requestor answers; it never has more than two instances without a result.
    * Progress, the final status and RetrieveCancel work as for Move.
    */
   get: {
@@ -1372,6 +1391,8 @@ export interface RetrieveServer extends UntypedServiceImplementation {
    * Serves one C-GET request: the gateway sends a GetRequest with the header, the service streams each
    * instance (GetInstance, then its data set in chunks, then GetInstanceEnd); the gateway sends it as a
    * C-STORE sub-operation back on the requestor's association and answers with a GetSubOperationResult.
+   * The service may stream the next instance before that result comes back, so that the gateway holds it
+   * when the requestor answers; it never has more than two instances without a result.
    * Progress, the final status and RetrieveCancel work as for Move.
    */
   get: handleBidiStreamingCall<GetRequest, GetResponse>;
@@ -1395,6 +1416,8 @@ export interface RetrieveClient extends Client {
    * Serves one C-GET request: the gateway sends a GetRequest with the header, the service streams each
    * instance (GetInstance, then its data set in chunks, then GetInstanceEnd); the gateway sends it as a
    * C-STORE sub-operation back on the requestor's association and answers with a GetSubOperationResult.
+   * The service may stream the next instance before that result comes back, so that the gateway holds it
+   * when the requestor answers; it never has more than two instances without a result.
    * Progress, the final status and RetrieveCancel work as for Move.
    */
   get(): ClientDuplexStream<GetRequest, GetResponse>;
