@@ -47,21 +47,37 @@ export async function storeTool(args: ScuArgs): Promise<number> {
       ...(response.errorComment ? { errorComment: response.errorComment } : {}),
     });
   };
-  // Up to `limit` C-STOREs outstanding (one without a window), reported in the order of the files.
+  // Up to `limit` C-STOREs outstanding (one without a window), reported in the order of the files. Each
+  // file's data set is read while the one before is sent and answered: the read is off the path from a
+  // response to the next request (against storescp, which answers one at a time, 400 CT-size files: median
+  // 530 ms with the read on that path, 480 ms without; storescu 375 ms).
   const buffers = new ReadBuffers(SMALL_DATA_SET);
+  const read = (file: Part10File) => {
+    const buffer = buffers.take();
+    return { file, buffer, dataSet: file.dataSet(buffer) };
+  };
   const outstanding: Array<{ file: Part10File; response: Promise<DimseResponse> }> = [];
   try {
-    for (const file of files) {
-      const buffer = buffers.take();
-      const response = client.store(
-        file.sopClassUid,
-        file.sopInstanceUid,
-        file.transferSyntaxUid,
-        file.dataSet(buffer),
-        { onSent: () => buffers.give(buffer) },
-      );
+    let next = read(files[0] as Part10File);
+    for (let i = 0; i < files.length; i++) {
+      const { file, buffer, dataSet } = next;
+      let sent: () => void = () => undefined;
+      const written = new Promise<void>((resolve) => {
+        sent = resolve;
+      });
+      const response = client.store(file.sopClassUid, file.sopInstanceUid, file.transferSyntaxUid, dataSet, {
+        onSent: () => {
+          buffers.give(buffer);
+          sent();
+        },
+      });
       response.catch(() => {}); // awaited in turn below; an association lost fails every one of them
       outstanding.push({ file, response });
+      if (i + 1 < files.length) {
+        // Once this request is on the socket (store() sends it after a turn of the event loop), not before.
+        await written;
+        next = read(files[i + 1] as Part10File);
+      }
       if (outstanding.length >= limit) {
         const first = outstanding.shift() as (typeof outstanding)[number];
         report(first.file, await first.response);
