@@ -11,6 +11,7 @@ import {
   type ServiceError,
   status,
 } from '@grpc/grpc-js';
+import { FLOW_CONTROL_WINDOW_BYTES } from './flow-control-window.js';
 import { RpcError, toRpcError } from './rpc-error.js';
 import { traceContextInterceptor } from './trace-context.js';
 
@@ -37,14 +38,6 @@ export const DEFAULT_DEADLINE_MS = 30_000;
  */
 export const INITIAL_RECONNECT_BACKOFF_MS = 250;
 export const MAX_RECONNECT_BACKOFF_MS = 2_000;
-
-/**
- * HTTP/2 flow-control window of what a client receives (per stream and per connection). Node's default,
- * 64 KiB, let a C-GET's objects reach the gateway only one WINDOW_UPDATE round trip at a time: 400 CT images
- * took 1.65-1.89 s through the services topology, 1.35-1.39 s with this window. It bounds what a peer may
- * send ahead of the reader, so memory stays bounded (a 5 GiB object streams through as before).
- */
-const FLOW_CONTROL_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** Sets a deadline on calls that have none. */
 function defaultDeadlineInterceptor(deadlineMs: number): Interceptor {

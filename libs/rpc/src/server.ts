@@ -1,4 +1,5 @@
 import { type ChannelOptions, Server, ServerCredentials } from '@grpc/grpc-js';
+import { widenServerReceiveWindows } from './flow-control-window.js';
 
 export interface ServerOptions {
   /**
@@ -33,8 +34,12 @@ export function serverChannelOptions(options: ServerOptions = {}): ChannelOption
   };
 }
 
-/** A grpc-js server with dicomesh's options (keepalive, connection age for rebalancing, message size). */
+/**
+ * A grpc-js server with dicomesh's options (keepalive, connection age for rebalancing, message size), receiving
+ * with a wide HTTP/2 window (flow-control-window.ts).
+ */
 export function createServer(options: ServerOptions = {}): Server {
+  widenServerReceiveWindows();
   return new Server(serverChannelOptions(options));
 }
 
