@@ -144,13 +144,20 @@ export async function storeObject(
   let keepCommitted = false;
   try {
     const received = await inSpan(tracer, 'blob write', async (span) => {
-      writer = await options.blobStore.create();
-      // The meta header goes to the file with the first chunk, in one write.
+      const blob = await options.blobStore.create();
+      writer = blob;
+      // The meta header goes to the file with the first chunk, in one write. A chunk's write (on the thread
+      // pool) runs while it is parsed; the next chunk waits for it, so one write at a time is in flight.
       let pendingMeta: Uint8Array | undefined = meta;
+      let written: Promise<void> = Promise.resolve();
       let bytes = 0;
       for await (const chunk of chunks) {
         bytes += chunk.length;
         storeBytesReceived.inc(undefined, chunk.length);
+        await written;
+        written = blob.write(pendingMeta === undefined ? chunk : [pendingMeta, chunk]);
+        written.catch(() => undefined); // awaited with the next chunk or after the last
+        pendingMeta = undefined;
         try {
           await parser.push(chunk);
         } catch (error) {
@@ -162,10 +169,9 @@ export async function storeObject(
             },
           );
         }
-        await writer.write(pendingMeta === undefined ? chunk : [pendingMeta, chunk]);
-        pendingMeta = undefined;
       }
-      if (pendingMeta !== undefined) await writer.write(pendingMeta);
+      await written;
+      if (pendingMeta !== undefined) await blob.write(pendingMeta);
       span.setAttribute('dicom.bytes', bytes);
       return bytes;
     });
