@@ -86,6 +86,9 @@ const DEFAULT_MAX_CAPTURE = 16 * 1024 * 1024;
 const MAX_NESTING = 256;
 const defaultCapture = (e: ElementHeader): boolean => e.length <= 4096;
 
+/** An empty buffer of its own (a zero-length view would still hold its chunk's memory). */
+const NOTHING = new Uint8Array(0);
+
 /**
  * A streaming reader of data set elements: push chunks of any size, get element events. It keeps only
  * the bytes of an incomplete element header or of a value it was asked to capture; other values are
@@ -96,7 +99,7 @@ const defaultCapture = (e: ElementHeader): boolean => e.length <= 4096;
  * big endian. It does not inflate: feed it inflated bytes (see `createInflater`).
  */
 export class ElementReader {
-  #buffer: Uint8Array = new Uint8Array(0);
+  #buffer: Uint8Array = NOTHING;
   /** Absolute offset of #buffer[0]. */
   #base = 0;
   #skip = 0;
@@ -243,6 +246,9 @@ export class ElementReader {
       }
       if (this.#stack.length === 0 && t >= this.#stopBeforeTag) {
         this.#stopped = true;
+        // What is left is never read: holding a view of it would keep the whole chunk (a CT image's first
+        // quarter MiB) alive for as long as the reader lives.
+        this.#buffer = NOTHING;
         events.push({ kind: ElementEventKind.Stop, offset, tag: t });
         return;
       }
