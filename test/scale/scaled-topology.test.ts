@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateUid } from '@dicomesh/dicom';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { freePort } from '../support/free-port.ts';
 import { pollUntil } from '../support/poll.ts';
 import {
   BACKENDS,
@@ -20,7 +21,6 @@ import {
   startScaledTopology,
 } from '../support/scaled-topology.ts';
 import { smallObject, storeGenerated } from '../support/scu.ts';
-import { freePort } from '../support/topology.ts';
 import { acceptanceOnlyRegex, runAcceptance } from './acceptance-run.ts';
 import { connectChecker, findInstances, getSeries } from './archive-check.ts';
 import { isSuccess, type StoreOutcome, startStoreStream } from './store-stream.ts';

@@ -6,9 +6,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.ts';
 
 export interface NatsServer {
   readonly url: string;
@@ -27,22 +27,6 @@ export interface NatsServer {
 export interface StartNatsOptions {
   /** Deadline for the server to report ready (default 10 s). */
   readonly readyTimeoutMs?: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('no port from listen(0)'));
-        return;
-      }
-      server.close(() => resolve(address.port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): Promise<void> {

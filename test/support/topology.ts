@@ -7,9 +7,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from './free-port.ts';
 import { type NatsServer, startNats } from './nats-server.ts';
 import { type PostgresServer, startPostgres } from './postgres.ts';
 
@@ -58,17 +59,6 @@ export interface TopologyOptions {
   readonly aeFile?: string;
   /** Extra environment for every service. */
   readonly env?: Readonly<Record<string, string>>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startTopology } from '../support/topology.ts';
+import { freePort } from '../support/free-port.ts';
+import { startTopology } from '../support/topology.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const suite = process.env.DIMSE_ACCEPTANCE ?? join(ROOT, '../shared/acceptance/dimse-acceptance');

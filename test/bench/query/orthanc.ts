@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPart10, encodeIdentifier, TransferSyntaxUid } from '@dicomesh/dicom';
-import { freePort } from '../../support/topology.ts';
+import { freePort } from '../../support/free-port.ts';
 import { benchInstance, type IndexSizes } from './bench-model.ts';
 
 const ORTHANC = 'Orthanc';

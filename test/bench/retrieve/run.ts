@@ -26,7 +26,8 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, w
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startTopology } from '../../support/topology.ts';
+import { freePort } from '../../support/free-port.ts';
+import { startTopology } from '../../support/topology.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const LAUNCHER = join(ROOT, 'services/dicomesh/dist/main.js');
