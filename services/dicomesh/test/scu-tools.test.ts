@@ -248,8 +248,12 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
   let storeDirect: ToolRun;
 
   const address = () => ['127.0.0.1', String(archive.port)];
-  /** `dicomesh get|move -aec DICOMESH -S OPTIONS... -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=STUDY`. */
-  const retrieveStudy = (command: 'get' | 'move', study: string, options: readonly string[]) =>
+  /** `dicomesh COMMAND -aec DICOMESH -S OPTIONS... -k QueryRetrieveLevel=STUDY -k KEY...` to the archive. */
+  const studyLevel = (
+    command: 'find' | 'get' | 'move',
+    keys: readonly string[],
+    options: readonly string[],
+  ) =>
     dicomesh([
       command,
       '-aec',
@@ -258,26 +262,15 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
       ...options,
       '-k',
       'QueryRetrieveLevel=STUDY',
-      '-k',
-      `StudyInstanceUID=${study}`,
+      ...keys.flatMap((key) => ['-k', key]),
       ...address(),
     ]);
-  /** `dicomesh find -aec DICOMESH -S OPTIONS... -k QueryRetrieveLevel=STUDY -k StudyInstanceUID= -k PatientID=ID`. */
+  /** C-GET or C-MOVE of one study. */
+  const retrieveStudy = (command: 'get' | 'move', study: string, options: readonly string[]) =>
+    studyLevel(command, [`StudyInstanceUID=${study}`], options);
+  /** C-FIND of a patient's studies. */
   const findStudiesOf = (patientId: string, options: readonly string[] = []) =>
-    dicomesh([
-      'find',
-      '-aec',
-      AE_TITLE,
-      '-S',
-      ...options,
-      '-k',
-      'QueryRetrieveLevel=STUDY',
-      '-k',
-      'StudyInstanceUID=',
-      '-k',
-      `PatientID=${patientId}`,
-      ...address(),
-    ]);
+    studyLevel('find', ['StudyInstanceUID=', `PatientID=${patientId}`], options);
 
   beforeAll(async () => {
     const moveDir = join(work.path, 'move-scp');

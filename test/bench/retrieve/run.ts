@@ -357,15 +357,20 @@ async function timed(
   return seconds;
 }
 
-function moveStudy(source: Source, studyUid: string): Promise<ToolResult> {
-  return run('movescu', [
+/** movescu or getscu asking `source` for the study (Study Root), with the tool's own options. */
+function retrieveStudy(
+  tool: 'movescu' | 'getscu',
+  source: Source,
+  studyUid: string,
+  options: readonly string[],
+): Promise<ToolResult> {
+  return run(tool, [
     '-S',
     '-aet',
     MOVE_SCU_AE,
     '-aec',
     source.calledAe,
-    '-aem',
-    DESTINATION_AE,
+    ...options,
     '-k',
     'QueryRetrieveLevel=STUDY',
     '-k',
@@ -375,23 +380,14 @@ function moveStudy(source: Source, studyUid: string): Promise<ToolResult> {
   ]);
 }
 
+/** C-MOVE of the study to the storescp. */
+function moveStudy(source: Source, studyUid: string): Promise<ToolResult> {
+  return retrieveStudy('movescu', source, studyUid, ['-aem', DESTINATION_AE]);
+}
+
 /** C-GET of the study into getscu, which writes each object as a file under `outDir`. */
 function getStudy(source: Source, studyUid: string, outDir: string): Promise<ToolResult> {
-  return run('getscu', [
-    '-S',
-    '-aet',
-    MOVE_SCU_AE,
-    '-aec',
-    source.calledAe,
-    '-od',
-    outDir,
-    '-k',
-    'QueryRetrieveLevel=STUDY',
-    '-k',
-    `StudyInstanceUID=${studyUid}`,
-    '127.0.0.1',
-    String(source.port),
-  ]);
+  return retrieveStudy('getscu', source, studyUid, ['-od', outDir]);
 }
 
 /** Where getscu writes what a C-GET brings (tmpfs when there is one, as storescp's). */
