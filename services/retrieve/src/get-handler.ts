@@ -102,19 +102,22 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
         }));
         // Instances streamed whose result has not come back, oldest first (results come in this order).
         const awaiting: string[] = [];
+        // A finished sub-operation counted, and the counts sent when they are due.
+        const counted = async (sopInstanceUid: string, status: number) => {
+          tally.record(sopInstanceUid, status);
+          if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
+        };
         const collect = async () => {
           const sopInstanceUid = awaiting.shift() as string;
           const result = await inbox.nextResult();
           if (result.skipped) return;
           if (result.status !== 0)
             lastError = `C-STORE status ${result.status.toString(16).padStart(4, '0')}`;
-          tally.record(sopInstanceUid, result.status);
-          if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
+          await counted(sopInstanceUid, result.status);
         };
         const notSent = async (sopInstanceUid: string, why: string) => {
           lastError = why;
-          tally.record(sopInstanceUid, RetrieveStatus.SubOperationNotSent);
-          if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
+          await counted(sopInstanceUid, RetrieveStatus.SubOperationNotSent);
         };
         for (const [index, { instance, transferSyntaxUid: syntax }] of plan.entries()) {
           while (awaiting.length > SENT_AHEAD) await collect();

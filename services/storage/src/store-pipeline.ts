@@ -144,8 +144,8 @@ export async function storeObject(
   let keepCommitted = false;
   try {
     const received = await inSpan(tracer, 'blob write', async (span) => {
-      const blob = await options.blobStore.create();
-      writer = blob;
+      const created = await options.blobStore.create();
+      writer = created;
       // The meta header goes to the file with the first chunk, in one write. A chunk's write (on the thread
       // pool) runs while it is parsed; the next chunk waits for it, so one write at a time is in flight.
       let pendingMeta: Uint8Array | undefined = meta;
@@ -155,7 +155,7 @@ export async function storeObject(
         bytes += chunk.length;
         storeBytesReceived.inc(undefined, chunk.length);
         await written;
-        written = blob.write(pendingMeta === undefined ? chunk : [pendingMeta, chunk]);
+        written = created.write(pendingMeta === undefined ? chunk : [pendingMeta, chunk]);
         written.catch(() => undefined); // awaited with the next chunk or after the last
         pendingMeta = undefined;
         try {
@@ -171,7 +171,7 @@ export async function storeObject(
         }
       }
       await written;
-      if (pendingMeta !== undefined) await blob.write(pendingMeta);
+      if (pendingMeta !== undefined) await created.write(pendingMeta);
       span.setAttribute('dicom.bytes', bytes);
       return bytes;
     });
