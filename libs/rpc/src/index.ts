@@ -62,6 +62,7 @@ export {
   StorageClient,
   type StorageServer,
   StorageService as StorageServiceDefinition,
+  StoreEnd,
   StoreHeader,
   StoreRequest,
   StoreResponse,

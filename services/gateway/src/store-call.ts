@@ -1,7 +1,8 @@
 /**
- * One `Storage.Store` client stream: the header, then the data set in chunks of at most 1 MiB as they
- * arrive, with backpressure both ways, and a watchdog that cancels the call when nothing moves for
- * `stallTimeoutMs` (a 5 GiB object may take minutes; a dead backend must not hang the association).
+ * One `Storage.Store` client stream: the header, the data set in chunks of at most 1 MiB as they arrive,
+ * then the end with the byte count once the last fragment has come; with backpressure both ways, and a
+ * watchdog that cancels the call when nothing moves for `stallTimeoutMs` (a 5 GiB object may take
+ * minutes; a dead backend must not hang the association).
  */
 import type { Readable } from 'node:stream';
 import {
@@ -237,6 +238,7 @@ export async function storeThroughBackend(
   );
   const streamed = startStreamedBytes();
   let inFlight = 0;
+  let bytes = 0;
   let taken: (() => void) | undefined;
   const onTaken = () => {
     inFlight--;
@@ -249,6 +251,7 @@ export async function storeThroughBackend(
     call.write({ part: { $case: 'header', value: header } });
     for await (const batch of datasetBatches(dataset)) {
       if (answered) continue;
+      for (const piece of batch) bytes += piece.length;
       for (const request of chunkRequests(batch)) {
         if (answered) break;
         progress();
@@ -266,7 +269,11 @@ export async function storeThroughBackend(
         }
       }
     }
-    if (!answered) call.end();
+    // Storage stores only what a call ends this way: a cancelled stream may reach it as a clean half-close.
+    if (!answered) {
+      call.write({ part: { $case: 'end', value: { bytes } } });
+      call.end();
+    }
     progress();
     return await response;
   } catch (error) {

@@ -12,13 +12,18 @@ export class StoreFailedError extends Error {
   }
 }
 
-/** The gateway cancelled the call (the association was aborted) while the data set was streaming. */
+/**
+ * The gateway cancelled the call (the association was aborted) while the data set was streaming, or the
+ * call closed without its end: Node's HTTP/2 half-closes a cancelled stream before it resets it, so a
+ * close without the end is a cancel whose reset has not arrived yet.
+ */
 export class StoreCancelledError extends Error {
   override readonly name = 'StoreCancelledError';
   constructor(
     readonly sopInstanceUid: string,
     readonly bytesReceived: number,
+    readonly how: 'cancelled' | 'closed without its end' = 'cancelled',
   ) {
-    super(`C-STORE of ${sopInstanceUid} cancelled by the caller after ${bytesReceived} bytes`);
+    super(`C-STORE of ${sopInstanceUid} ${how} by the caller after ${bytesReceived} bytes`);
   }
 }

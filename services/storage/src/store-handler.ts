@@ -61,7 +61,11 @@ export function failureResponse(error: unknown): StoreResponse | undefined {
   return undefined;
 }
 
-/** Yields the chunks after the header; throws StoreCancelledError when the caller cancels the call. */
+/**
+ * Yields the chunks after the header and returns at the call's end, once its byte count matches. Throws
+ * StoreCancelledError when the caller cancels the call, and when the call closes before its end: the data
+ * set is complete only when the caller says so.
+ */
 async function* chunksOf(
   requests: AsyncIterator<StoreRequest>,
   call: ServerReadableStream<StoreRequest, StoreResponse>,
@@ -74,10 +78,19 @@ async function* chunksOf(
     for (;;) {
       const next = await nextOrCancelled(requests, call, cancelled);
       if (call.cancelled) throw cancelled();
-      if (next.done) return;
+      if (next.done) throw new StoreCancelledError(header.sopInstanceUid, bytes, 'closed without its end');
       const part = next.value.part;
+      if (part?.$case === 'end') {
+        if (part.value.bytes !== bytes) {
+          throw RpcError.of(
+            'invalid',
+            `StoreEnd counts ${part.value.bytes} bytes of data set, ${bytes} were received`,
+          );
+        }
+        return;
+      }
       if (part?.$case !== 'chunk')
-        throw RpcError.of('invalid', 'StoreRequest after the header must be a chunk');
+        throw RpcError.of('invalid', 'StoreRequest after the header must be a chunk or the end');
       bytes += part.value.length;
       streamed.note(part.value.length);
       if (part.value.length > 0) yield part.value;

@@ -5,7 +5,7 @@
 
 import { TEMPORARY_DIRECTORY } from '@dicomesh/archive';
 import { Status } from '@dicomesh/dimse';
-import { Metadata } from '@dicomesh/rpc';
+import { Metadata, type StoreEnd } from '@dicomesh/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOBS_DIRECTORY } from '../src/index.js';
 import {
@@ -83,6 +83,42 @@ describe('a call cancelled mid-stream', () => {
     // The cancelled instance was never indexed; the next one was.
     expect(await harness.runtime.index.getInstance(uids.sopInstanceUid)).toBeUndefined();
     expect(await harness.blobFiles()).toHaveLength(1);
+  });
+
+  /** Streams `header` and `dataSet`, then `last` (or nothing) before closing; resolves with the call's error. */
+  async function callEndingWith(
+    header: ReturnType<typeof storeHeader>,
+    dataSet: Uint8Array,
+    last: StoreEnd | undefined,
+  ): Promise<{ code?: number } | null> {
+    return new Promise((resolve) => {
+      const call = harness.client.store(new Metadata(), {}, (error) => resolve(error));
+      call.write({ part: { $case: 'header', value: header } });
+      call.write({ part: { $case: 'chunk', value: Buffer.from(dataSet) } });
+      if (last !== undefined) call.write({ part: { $case: 'end', value: last } });
+      call.end();
+    });
+  }
+
+  it('a call that closes without its end stores nothing, however complete its data set', async () => {
+    // What a cancelled HTTP/2 stream can look like to the server before its reset arrives.
+    const uids = newUids();
+    const header = storeHeader(uids.sopClassUid, uids.sopInstanceUid, EXPLICIT_VR_LITTLE_ENDIAN);
+    const error = await callEndingWith(header, smallDataSet(uids), undefined);
+    expect(error?.code).toBe(1); // CANCELLED
+    expect(await harness.runtime.index.getInstance(uids.sopInstanceUid)).toBeUndefined();
+    await until('the temporary file to be removed', async () =>
+      (await harness.blobFiles()).some((f) => f.includes(`/${TEMPORARY_DIRECTORY}/`)) ? undefined : true,
+    );
+  });
+
+  it('a call whose end counts other bytes than were sent is refused and stores nothing', async () => {
+    const uids = newUids();
+    const header = storeHeader(uids.sopClassUid, uids.sopInstanceUid, EXPLICIT_VR_LITTLE_ENDIAN);
+    const dataSet = smallDataSet(uids);
+    const error = await callEndingWith(header, dataSet, { bytes: dataSet.length + 1 });
+    expect(error?.code).toBe(3); // INVALID_ARGUMENT
+    expect(await harness.runtime.index.getInstance(uids.sopInstanceUid)).toBeUndefined();
   });
 
   it('a call cancelled right after its header leaves nothing either', async () => {

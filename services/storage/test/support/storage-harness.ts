@@ -93,7 +93,7 @@ export async function filesUnder(dir: string, skip: readonly string[] = []): Pro
   return out.sort();
 }
 
-/** Calls the server's Store, streaming the chunks with backpressure. */
+/** Calls the server's Store, streaming the chunks with backpressure, then the end. */
 export async function callStore(
   client: StorageClient,
   header: StoreHeader,
@@ -108,14 +108,18 @@ export async function callStore(
     });
     void (async () => {
       call.write({ part: { $case: 'header', value: header } });
+      let bytes = 0;
       for await (const chunk of chunks) {
         if (answered) return;
         const value = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        bytes += value.length;
         if (!call.write({ part: { $case: 'chunk', value } })) {
           await Promise.race([once(call, 'drain'), response.catch(() => undefined)]);
         }
       }
-      if (!answered) call.end();
+      if (answered) return;
+      call.write({ part: { $case: 'end', value: { bytes } } });
+      call.end();
     })().catch(reject);
   });
   return response;

@@ -32,9 +32,17 @@ export interface StoreRequest {
     /** First message of the call, exactly once. */
     { $case: "header"; value: StoreHeader }
     | //
-    /** Next bytes of the data set (every message after the header). */
+    /** Next bytes of the data set (every message after the header but the last). */
     { $case: "chunk"; value: Buffer }
+    | //
+    /** The data set is complete: the last message of the call, exactly once. */
+    { $case: "end"; value: StoreEnd }
     | undefined;
+}
+
+export interface StoreEnd {
+  /** Bytes of the data set sent in chunks, which storage checks against what it received. */
+  bytes: number;
 }
 
 export interface StoreHeader {
@@ -77,6 +85,9 @@ export const StoreRequest: MessageFns<StoreRequest> = {
       case "chunk":
         writer.uint32(18).bytes(message.part.value);
         break;
+      case "end":
+        StoreEnd.encode(message.part.value, writer.uint32(26).fork()).join();
+        break;
     }
     return writer;
   },
@@ -110,6 +121,14 @@ export const StoreRequest: MessageFns<StoreRequest> = {
             message.part = { $case: "chunk", value: Buffer.from(reader.bytes()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.part = { $case: "end", value: StoreEnd.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -140,7 +159,68 @@ export const StoreRequest: MessageFns<StoreRequest> = {
         }
         break;
       }
+      case "end": {
+        if (object.part?.value !== undefined && object.part?.value !== null) {
+          message.part = { $case: "end", value: StoreEnd.fromPartial(object.part.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseStoreEnd(): StoreEnd {
+  return { bytes: 0 };
+}
+
+export const StoreEnd: MessageFns<StoreEnd> = {
+  encode(message: StoreEnd, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bytes !== 0) {
+      writer.uint32(8).uint64(message.bytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoreEnd {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoreEnd();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.bytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<StoreEnd>, I>>(base?: I): StoreEnd {
+    return StoreEnd.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StoreEnd>, I>>(object: I): StoreEnd {
+    const message = createBaseStoreEnd();
+    message.bytes = object.bytes ?? 0;
     return message;
   },
 };
@@ -366,9 +446,11 @@ export const StorageService = {
   /**
    * Stores one data set received by the gateway in a C-STORE request. The client sends the header
    * first, then the data set bytes (as received: no meta header, the header's transfer syntax) in
-   * chunks of at most about 1 MiB, as its P-DATA fragments arrive. The DIMSE outcome travels in the
-   * response (failures included); a gRPC error means transport or an unexpected failure. Cancelling
-   * the call (association aborted) leaves nothing stored.
+   * chunks of at most about 1 MiB, as its P-DATA fragments arrive, then the end once the last fragment
+   * has come. The DIMSE outcome travels in the response (failures included); a gRPC error means
+   * transport or an unexpected failure. Only a call that sent its end stores anything: cancelling the
+   * call (association aborted) leaves nothing stored, and so does a call that closes without its end
+   * (a cancelled HTTP/2 stream may reach the server as a clean half-close before its reset).
    */
   store: {
     path: "/dicomesh.v1.Storage/Store" as const,
@@ -385,9 +467,11 @@ export interface StorageServer extends UntypedServiceImplementation {
   /**
    * Stores one data set received by the gateway in a C-STORE request. The client sends the header
    * first, then the data set bytes (as received: no meta header, the header's transfer syntax) in
-   * chunks of at most about 1 MiB, as its P-DATA fragments arrive. The DIMSE outcome travels in the
-   * response (failures included); a gRPC error means transport or an unexpected failure. Cancelling
-   * the call (association aborted) leaves nothing stored.
+   * chunks of at most about 1 MiB, as its P-DATA fragments arrive, then the end once the last fragment
+   * has come. The DIMSE outcome travels in the response (failures included); a gRPC error means
+   * transport or an unexpected failure. Only a call that sent its end stores anything: cancelling the
+   * call (association aborted) leaves nothing stored, and so does a call that closes without its end
+   * (a cancelled HTTP/2 stream may reach the server as a clean half-close before its reset).
    */
   store: handleClientStreamingCall<StoreRequest, StoreResponse>;
 }
@@ -396,9 +480,11 @@ export interface StorageClient extends Client {
   /**
    * Stores one data set received by the gateway in a C-STORE request. The client sends the header
    * first, then the data set bytes (as received: no meta header, the header's transfer syntax) in
-   * chunks of at most about 1 MiB, as its P-DATA fragments arrive. The DIMSE outcome travels in the
-   * response (failures included); a gRPC error means transport or an unexpected failure. Cancelling
-   * the call (association aborted) leaves nothing stored.
+   * chunks of at most about 1 MiB, as its P-DATA fragments arrive, then the end once the last fragment
+   * has come. The DIMSE outcome travels in the response (failures included); a gRPC error means
+   * transport or an unexpected failure. Only a call that sent its end stores anything: cancelling the
+   * call (association aborted) leaves nothing stored, and so does a call that closes without its end
+   * (a cancelled HTTP/2 stream may reach the server as a clean half-close before its reset).
    */
   store(callback: (error: ServiceError | null, response: StoreResponse) => void): ClientWritableStream<StoreRequest>;
   store(
@@ -434,6 +520,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
