@@ -12,8 +12,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { freePort } from '../support/free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WORK = join(ROOT, '.tmp/bench-library');
@@ -44,17 +44,6 @@ const CORPORA: readonly Corpus[] = [
   { name: `${QUICK ? 200 : 2000} small objects`, kind: 'small', count: QUICK ? 200 : 2000 },
   { name: `${QUICK ? 40 : 400} CT-size objects (512x512, 16-bit)`, kind: 'ct', count: QUICK ? 40 : 400 },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function run(command: string, args: readonly string[]): Promise<{ code: number; output: string }> {
   return new Promise((done) => {

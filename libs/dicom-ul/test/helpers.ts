@@ -1,25 +1,17 @@
 /** Test helpers: free ports, DCMTK processes, polling with a deadline (never sleeping), hand-built C-ECHO. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Association, PresentationDataValue, UlLogger } from '@dicomesh/dicom-ul';
+import { freePort } from '../../../test/support/free-port.js';
 
 export const VERIFICATION = '1.2.840.10008.1.1';
 export const IMPLICIT_LE = '1.2.840.10008.1.2';
 export const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+export { freePort };
 
 /** Poll `condition` on every timer tick until true, or fail after the deadline. */
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

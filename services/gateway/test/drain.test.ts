@@ -7,12 +7,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AssociationRejectedError, RejectReason, RejectResult, RejectSource } from '@dicomesh/dicom-ul';
 import { connectScu, type DimseClient, Status, verificationContext } from '@dicomesh/dimse';
 import { startVerificationServer, type VerificationServerHandle } from '@dicomesh/verification';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/free-port.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const LAUNCHER = join(ROOT, 'services/dicomesh/dist/main.js');
@@ -22,15 +22,6 @@ const POLL_MS = 50;
 /** Far longer than the test takes: the process must exit because the association ended, not at the deadline. */
 const LONG_GRACE = '120s';
 const SHORT_GRACE = '1s';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 interface GatewayProcess {
   readonly child: ChildProcess;

@@ -4,7 +4,6 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { encodeIdentifier, TransferSyntaxUid } from '@dicomesh/dicom';
@@ -19,20 +18,13 @@ import {
   unaryCall,
 } from '@dicomesh/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/free-port.js';
 import { type PostgresServer, startPostgres } from './support/query-harness.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = `${root}node_modules/.bin`;
 const MAIN = 'services/dicomesh/dist/main.js';
 const CONFIG_EXIT_CODE = 2;
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  return port;
-}
 
 async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

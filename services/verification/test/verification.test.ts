@@ -1,6 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import {
@@ -14,6 +13,7 @@ import {
 import { configureLogging, createLogger, InMemorySpanExporter, startTelemetry } from '@dicomesh/telemetry';
 import { context, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/free-port.js';
 import {
   startVerificationServer,
   VERIFICATION_SERVICE,
@@ -147,14 +147,6 @@ describe('main.ts (built process)', () => {
   beforeAll(async () => {
     await promisify(execFile)(`${bin}/tsc`, ['-b', 'services/verification'], { cwd: root });
   });
-
-  async function freePort(): Promise<number> {
-    const probe = createNetServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const { port } = probe.address() as { port: number };
-    probe.close();
-    return port;
-  }
 
   it('serves after start and exits 0 on SIGTERM', async () => {
     const port = await freePort();

@@ -1,9 +1,10 @@
 /** Test support: DCMTK tools as real peers (started on free ports in temp dirs, with TCP_NODELAY=1). */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../../../test/support/free-port.js';
 
 export const DCMTK_ENV = { ...process.env, TCP_NODELAY: '1' };
 
@@ -55,14 +56,7 @@ export function tempDir(prefix = 'dimse-test-'): { path: string; remove(): void 
 }
 
 /** A free TCP port on 127.0.0.1 (listen on port 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { freePort };
 
 export interface RunResult {
   code: number | null;
