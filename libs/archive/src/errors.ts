@@ -100,3 +100,20 @@ export class MigrationError extends Error {
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
+
+/**
+ * A statement the embedded index (PGlite, in its worker thread) refused: the original error's name and
+ * message, and its PostgreSQL fields as own properties (`code` is the SQLSTATE, as with `pg`).
+ */
+export class EmbeddedIndexError extends Error {
+  override readonly name = 'EmbeddedIndexError';
+  readonly code: string | undefined;
+  constructor(
+    readonly originalName: string,
+    message: string,
+    readonly fields: Readonly<Record<string, string | number | boolean | undefined>>,
+  ) {
+    super(message);
+    this.code = typeof fields.code === 'string' ? fields.code : undefined;
+  }
+}

@@ -6,6 +6,7 @@ export {
   BlobKeyProblem,
   BlobTruncatedError,
   BlobWriterClosedError,
+  EmbeddedIndexError,
   IndexUnavailableError,
   InvalidBlobKeyError,
   InvalidOwnerTagError,

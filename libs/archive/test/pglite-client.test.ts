@@ -1,0 +1,106 @@
+/**
+ * The embedded index's client runs PGlite in a worker thread: what crosses the thread (rows of every type
+ * the index reads, errors with their SQLSTATE), how a transaction holds the one connection, and how the
+ * client fails when the worker cannot open its directory or has been closed.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgliteClient, EmbeddedIndexError, type SqlClient } from '../src/index.js';
+
+const UNIQUE_VIOLATION = '23505';
+
+describe('the embedded index in its worker thread', () => {
+  let dir: string;
+  let client: SqlClient;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dicomesh-pglite-worker-'));
+    client = await createPgliteClient(join(dir, 'index'));
+    await client.query(
+      'CREATE TABLE items (id integer PRIMARY KEY, name text, at timestamptz, doc jsonb, data bytea, big bigint)',
+    );
+  });
+  afterAll(async () => {
+    await client?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('returns rows with their types: numbers, text, timestamps, JSON, bytes, 64-bit integers', async () => {
+    const at = new Date('2026-12-01T04:00:00.000Z');
+    await client.query('INSERT INTO items VALUES ($1, $2, $3, $4, $5, $6)', [
+      1,
+      'Ä^Ö',
+      at,
+      JSON.stringify({ a: [1, 'b'] }),
+      Uint8Array.from([0, 1, 255]),
+      '9007199254740993',
+    ]);
+    const { rows } = await client.query<Record<string, unknown>>('SELECT * FROM items WHERE id = $1', [1]);
+    expect(rows).toHaveLength(1);
+    const row = rows[0] as Record<string, unknown>;
+    expect(row.id).toBe(1);
+    expect(row.name).toBe('Ä^Ö');
+    expect(row.at).toEqual(at);
+    expect(row.doc).toEqual({ a: [1, 'b'] });
+    expect(Array.from(row.data as Uint8Array)).toEqual([0, 1, 255]);
+    expect(String(row.big)).toBe('9007199254740993');
+  });
+
+  it('rejects a refused statement with its SQLSTATE as `code`, and goes on serving', async () => {
+    const error = await client.query('INSERT INTO items (id) VALUES (1)').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EmbeddedIndexError);
+    expect((error as EmbeddedIndexError).code).toBe(UNIQUE_VIOLATION);
+    expect((error as Error).message).toMatch(/duplicate key/);
+    expect((await client.query('SELECT count(*)::int AS n FROM items')).rows).toEqual([{ n: 1 }]);
+  });
+
+  it('runs a transaction alone: a statement issued meanwhile sees it only once it has committed', async () => {
+    let seenDuring: unknown;
+    let outside: Promise<{ rows: { n: number }[] }> | undefined;
+    await client.transaction(async (tx) => {
+      await tx.query('INSERT INTO items (id) VALUES (2)');
+      outside = client.query<{ n: number }>('SELECT count(*)::int AS n FROM items');
+      await tx.query('INSERT INTO items (id) VALUES (3)');
+      seenDuring = (await tx.query('SELECT count(*)::int AS n FROM items')).rows;
+    });
+    expect(seenDuring).toEqual([{ n: 3 }]);
+    expect((await outside)?.rows).toEqual([{ n: 3 }]);
+  });
+
+  it('rolls a failed transaction back whole and rethrows its error', async () => {
+    const error = await client
+      .transaction(async (tx) => {
+        await tx.query('INSERT INTO items (id) VALUES (4)');
+        await tx.query('INSERT INTO items (id) VALUES (1)');
+      })
+      .catch((e: unknown) => e);
+    expect((error as EmbeddedIndexError).code).toBe(UNIQUE_VIOLATION);
+    expect((await client.query('SELECT id FROM items WHERE id = 4')).rows).toEqual([]);
+  });
+});
+
+describe('the embedded index client failing', () => {
+  it('rejects at creation when PGlite cannot open its directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dicomesh-pglite-worker-'));
+    try {
+      const notADirectory = join(dir, 'file');
+      await writeFile(notADirectory, 'not a directory');
+      await expect(createPgliteClient(notADirectory)).rejects.toBeInstanceOf(EmbeddedIndexError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects every statement once closed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dicomesh-pglite-worker-'));
+    try {
+      const client = await createPgliteClient(join(dir, 'index'));
+      await client.close();
+      await expect(client.query('SELECT 1')).rejects.toThrow(/closed/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
