@@ -27,73 +27,107 @@ function toError(error: PgliteErrorFields): EmbeddedIndexError {
   return new EmbeddedIndexError(error.name, error.message, error.fields);
 }
 
+interface Waiter {
+  readonly resolve: (rows: unknown[]) => void;
+  readonly reject: (error: Error) => void;
+}
+
 /**
- * PGlite (PostgreSQL in WASM) persisted in `dataDir`, the embedded index of `make run`, in a worker thread
- * (pglite-worker.ts): its WASM no longer runs on the thread that serves the associations. It has one
- * connection: a transaction holds it from BEGIN to its end, and statements issued meanwhile outside it
- * wait for it (as PGlite's own transactions made them). Statement names (`QueryOptions.name`) are ignored:
- * every statement is parsed and planned anew. When the worker dies, every statement fails with
- * IndexUnavailableError.
+ * The worker thread that runs PGlite (pglite-worker.ts), and the commands it owes an answer. It keeps the
+ * process alive only while it owes one. Once it has died or been closed, every command fails.
  */
-export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
-  const worker = new Worker(workerUrl(), { workerData: { dataDir } satisfies PgliteWorkerData });
-  const pending = new Map<number, { resolve: (rows: unknown[]) => void; reject: (error: Error) => void }>();
-  let nextId = 1;
-  let failure: Error | undefined;
+class PgliteWorker {
+  readonly #pending = new Map<number, Waiter>();
+  #nextId = 1;
+  #failure: Error | undefined;
 
-  // The worker keeps the process alive only while it owes an answer.
-  const settled = (id: number) => {
-    pending.delete(id);
-    if (pending.size === 0) worker.unref();
-  };
-  const fail = (error: Error) => {
-    failure ??= error;
-    for (const [id, waiter] of pending) {
-      settled(id);
-      waiter.reject(failure);
-    }
-  };
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: PgliteReply) => this.#answered(reply));
+    worker.on('error', (error) =>
+      this.#fail(new IndexUnavailableError(OPERATION, undefined, { cause: error })),
+    );
+    worker.on('exit', (code) =>
+      this.#fail(
+        new IndexUnavailableError(OPERATION, undefined, {
+          cause: new Error(`its worker exited with ${code}`),
+        }),
+      ),
+    );
+    worker.unref();
+  }
 
-  await new Promise<void>((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`the embedded index's worker exited with ${code}`));
-    worker.once('error', reject);
-    worker.once('exit', onExit);
-    worker.once('message', (ready: PgliteReady) => {
-      worker.off('error', reject);
-      worker.off('exit', onExit);
-      if (ready.ready) resolve();
-      else void worker.terminate().finally(() => reject(toError(ready.error)));
+  /** Starts the worker; resolves once PGlite is open in `dataDir`, rejects when it cannot be. */
+  static async start(dataDir: string): Promise<PgliteWorker> {
+    const worker = new Worker(workerUrl(), { workerData: { dataDir } satisfies PgliteWorkerData });
+    await new Promise<void>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`the embedded index's worker exited with ${code}`));
+      worker.once('error', reject);
+      worker.once('exit', onExit);
+      worker.once('message', (ready: PgliteReady) => {
+        worker.off('error', reject);
+        worker.off('exit', onExit);
+        if (ready.ready) resolve();
+        else void worker.terminate().finally(() => reject(toError(ready.error)));
+      });
     });
-  });
+    return new PgliteWorker(worker);
+  }
 
-  worker.on('message', (reply: PgliteReply) => {
-    const waiter = pending.get(reply.id);
+  /** The rows of `command` (none for `exec` and `close`). */
+  send(command: PgliteCommand): Promise<unknown[]> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ ...command, id } satisfies PgliteRequest);
+    });
+  }
+
+  /** Closes PGlite (after the commands sent before) and ends the thread. */
+  async close(): Promise<void> {
+    try {
+      if (this.#failure === undefined) await this.send({ kind: 'close' });
+    } finally {
+      this.#failure ??= new Error('the embedded index is closed');
+      await this.worker.terminate();
+    }
+  }
+
+  #answered(reply: PgliteReply): void {
+    const waiter = this.#pending.get(reply.id);
     if (waiter === undefined) return;
-    settled(reply.id);
+    this.#settled(reply.id);
     if ('error' in reply) waiter.reject(toError(reply.error));
     else waiter.resolve(reply.rows);
-  });
-  worker.on('error', (error) => fail(new IndexUnavailableError(OPERATION, undefined, { cause: error })));
-  worker.on('exit', (code) =>
-    fail(
-      new IndexUnavailableError(OPERATION, undefined, { cause: new Error(`its worker exited with ${code}`) }),
-    ),
-  );
-  worker.unref();
+  }
 
-  const send = (command: PgliteCommand): Promise<unknown[]> => {
-    if (failure !== undefined) return Promise.reject(failure);
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ ...command, id } satisfies PgliteRequest);
-    });
-  };
+  #settled(id: number): void {
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.worker.unref();
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    for (const [id, waiter] of this.#pending) {
+      this.#settled(id);
+      waiter.reject(this.#failure);
+    }
+  }
+}
+
+/**
+ * PGlite (PostgreSQL in WASM) persisted in `dataDir`, the embedded index of `make run`, in a worker thread:
+ * its WASM no longer runs on the thread that serves the associations. It has one connection: a transaction
+ * holds it from BEGIN to its end, and statements issued meanwhile outside it wait for it (as PGlite's own
+ * transactions made them). Statement names (`QueryOptions.name`) are ignored: every statement is parsed
+ * and planned anew. When the worker dies, every statement fails with IndexUnavailableError.
+ */
+export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
+  const worker = await PgliteWorker.start(dataDir);
   const query = async <R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> => ({
-    rows: (await send({ kind: 'query', sql, params: params ?? [] })) as R[],
+    rows: (await worker.send({ kind: 'query', sql, params: params ?? [] })) as R[],
   });
-
   /** Settles once every transaction begun so far has ended: what a statement outside them waits for. */
   let transactionsEnded: Promise<void> = Promise.resolve();
 
@@ -103,13 +137,13 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
 
     transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const result = transactionsEnded.then(async () => {
-        await send({ kind: 'exec', sql: 'BEGIN' });
+        await worker.send({ kind: 'exec', sql: 'BEGIN' });
         try {
           const value = await fn(transactionClient({ query }));
-          await send({ kind: 'exec', sql: 'COMMIT' });
+          await worker.send({ kind: 'exec', sql: 'COMMIT' });
           return value;
         } catch (error) {
-          await send({ kind: 'exec', sql: 'ROLLBACK' }).catch(() => undefined);
+          await worker.send({ kind: 'exec', sql: 'ROLLBACK' }).catch(() => undefined);
           throw error;
         }
       });
@@ -122,9 +156,7 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
 
     async close(): Promise<void> {
       await transactionsEnded;
-      if (failure === undefined) await send({ kind: 'close' });
-      failure ??= new Error('the embedded index is closed');
-      await worker.terminate();
+      await worker.close();
     },
   };
 }

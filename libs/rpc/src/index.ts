@@ -61,7 +61,6 @@ export {
 export {
   StorageClient,
   type StorageServer,
-  StorageService as StorageServiceDefinition,
   StoreEnd,
   StoreHeader,
   StoreRequest,
@@ -104,6 +103,11 @@ export {
   startServer,
   stopServer,
 } from './server.js';
+export {
+  deserializeStoreRequest,
+  encodeStoreChunk,
+  StorageServiceWithChunkCodec as StorageServiceDefinition,
+} from './store-chunk-codec.js';
 export {
   SCAVENGE_EVERY_BYTES,
   type StreamedBytes,
