@@ -1,118 +1,63 @@
-import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
-import { EmbeddedIndexError, IndexUnavailableError } from './errors.js';
-import type {
-  PgliteCommand,
-  PgliteErrorFields,
-  PgliteReady,
-  PgliteReply,
-  PgliteRequest,
-  PgliteWorkerData,
-} from './pglite-protocol.js';
+import { IndexUnavailableError } from './errors.js';
+import type { PgliteCommand } from './pglite-protocol.js';
+import { EMBEDDED_INDEX_OPERATION, PgliteThread } from './pglite-thread.js';
 import { type SqlClient, transactionClient } from './sql-client.js';
 
-/** The worker's file beside this one: compiled in dist, the source under Node's type stripping in src. */
-const WORKER_FILES = ['./pglite-worker.js', './pglite-worker.ts'];
-const OPERATION = 'embedded index';
-
-function workerUrl(): URL {
-  for (const file of WORKER_FILES) {
-    const url = new URL(file, import.meta.url);
-    if (existsSync(url)) return url;
-  }
-  throw new Error(`the embedded index's worker is missing beside ${import.meta.url}`);
-}
-
-function toError(error: PgliteErrorFields): EmbeddedIndexError {
-  return new EmbeddedIndexError(error.name, error.message, error.fields);
-}
-
-interface Waiter {
-  readonly resolve: (rows: unknown[]) => void;
-  readonly reject: (error: Error) => void;
+function unavailable(cause: unknown): IndexUnavailableError {
+  return new IndexUnavailableError(EMBEDDED_INDEX_OPERATION, undefined, { cause });
 }
 
 /**
- * The worker thread that runs PGlite (pglite-worker.ts), and the commands it owes an answer. It keeps the
- * process alive only while it owes one. Once it has died or been closed, every command fails.
+ * PGlite's thread, started again by the first command after it died (its statements in flight failed
+ * with IndexUnavailableError; PostgreSQL recovers the directory as after a crash). A transaction's
+ * statements carry the generation of the thread that ran its BEGIN: they fail rather than run on another.
  */
-class PgliteWorker {
-  readonly #pending = new Map<number, Waiter>();
-  #nextId = 1;
-  #failure: Error | undefined;
+class RestartingPglite {
+  #generation = 1;
+  #restarting: Promise<void> | undefined;
+  #closed = false;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: PgliteReply) => this.#answered(reply));
-    worker.on('error', (error) =>
-      this.#fail(new IndexUnavailableError(OPERATION, undefined, { cause: error })),
-    );
-    worker.on('exit', (code) =>
-      this.#fail(
-        new IndexUnavailableError(OPERATION, undefined, {
-          cause: new Error(`its worker exited with ${code}`),
-        }),
-      ),
-    );
-    worker.unref();
+  constructor(
+    private readonly dataDir: string,
+    private thread: PgliteThread,
+  ) {}
+
+  /** The thread's generation: one more at each start. */
+  get generation(): number {
+    return this.#generation;
   }
 
-  /** Starts the worker; resolves once PGlite is open in `dataDir`, rejects when it cannot be. */
-  static async start(dataDir: string): Promise<PgliteWorker> {
-    const worker = new Worker(workerUrl(), { workerData: { dataDir } satisfies PgliteWorkerData });
-    await new Promise<void>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`the embedded index's worker exited with ${code}`));
-      worker.once('error', reject);
-      worker.once('exit', onExit);
-      worker.once('message', (ready: PgliteReady) => {
-        worker.off('error', reject);
-        worker.off('exit', onExit);
-        if (ready.ready) resolve();
-        else void worker.terminate().finally(() => reject(toError(ready.error)));
-      });
-    });
-    return new PgliteWorker(worker);
+  async send(command: PgliteCommand, generation?: number): Promise<unknown[]> {
+    if (this.#closed) throw new Error('the embedded index is closed');
+    if (generation !== undefined && (generation !== this.#generation || !this.thread.alive)) {
+      throw unavailable(new Error('its worker died during the transaction'));
+    }
+    if (!this.thread.alive) await this.#restart();
+    return this.thread.send(command);
   }
 
-  /** The rows of `command` (none for `exec` and `close`). */
-  send(command: PgliteCommand): Promise<unknown[]> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.worker.ref();
-      this.worker.postMessage({ ...command, id } satisfies PgliteRequest);
-    });
-  }
-
-  /** Closes PGlite (after the commands sent before) and ends the thread. */
   async close(): Promise<void> {
-    try {
-      if (this.#failure === undefined) await this.send({ kind: 'close' });
-    } finally {
-      this.#failure ??= new Error('the embedded index is closed');
-      await this.worker.terminate();
-    }
+    this.#closed = true;
+    await this.#restarting?.catch(() => undefined);
+    await this.thread.close();
   }
 
-  #answered(reply: PgliteReply): void {
-    const waiter = this.#pending.get(reply.id);
-    if (waiter === undefined) return;
-    this.#settled(reply.id);
-    if ('error' in reply) waiter.reject(toError(reply.error));
-    else waiter.resolve(reply.rows);
-  }
-
-  #settled(id: number): void {
-    this.#pending.delete(id);
-    if (this.#pending.size === 0) this.worker.unref();
-  }
-
-  #fail(error: Error): void {
-    this.#failure ??= error;
-    for (const [id, waiter] of this.#pending) {
-      this.#settled(id);
-      waiter.reject(this.#failure);
-    }
+  /** One restart at a time; a failed one fails the commands that waited for it, and the next command tries again. */
+  #restart(): Promise<void> {
+    this.#restarting ??= PgliteThread.start(this.dataDir)
+      .then(
+        (thread) => {
+          this.thread = thread;
+          this.#generation++;
+        },
+        (error: unknown) => {
+          throw unavailable(error);
+        },
+      )
+      .finally(() => {
+        this.#restarting = undefined;
+      });
+    return this.#restarting;
   }
 }
 
@@ -121,10 +66,11 @@ class PgliteWorker {
  * its WASM no longer runs on the thread that serves the associations. It has one connection: a transaction
  * holds it from BEGIN to its end, and statements issued meanwhile outside it wait for it (as PGlite's own
  * transactions made them). Statement names (`QueryOptions.name`) are ignored: every statement is parsed
- * and planned anew. When the worker dies, every statement fails with IndexUnavailableError.
+ * and planned anew. When the worker dies, the statements in flight fail with IndexUnavailableError and
+ * the next one starts it again.
  */
 export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
-  const worker = await PgliteWorker.start(dataDir);
+  const worker = new RestartingPglite(dataDir, await PgliteThread.start(dataDir));
   const query = async <R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> => ({
     rows: (await worker.send({ kind: 'query', sql, params: params ?? [] })) as R[],
   });
@@ -138,12 +84,16 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
     transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const result = transactionsEnded.then(async () => {
         await worker.send({ kind: 'exec', sql: 'BEGIN' });
+        const generation = worker.generation;
+        const txQuery = async <R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> => ({
+          rows: (await worker.send({ kind: 'query', sql, params: params ?? [] }, generation)) as R[],
+        });
         try {
-          const value = await fn(transactionClient({ query }));
-          await worker.send({ kind: 'exec', sql: 'COMMIT' });
+          const value = await fn(transactionClient({ query: txQuery }));
+          await worker.send({ kind: 'exec', sql: 'COMMIT' }, generation);
           return value;
         } catch (error) {
-          await worker.send({ kind: 'exec', sql: 'ROLLBACK' }).catch(() => undefined);
+          await worker.send({ kind: 'exec', sql: 'ROLLBACK' }, generation).catch(() => undefined);
           throw error;
         }
       });

@@ -3,11 +3,18 @@
  * the index reads, errors with their SQLSTATE), how a transaction holds the one connection, and how the
  * client fails when the worker cannot open its directory or has been closed.
  */
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgliteClient, EmbeddedIndexError, type SqlClient } from '../src/index.js';
+import {
+  createPgliteClient,
+  EmbeddedIndexError,
+  IndexUnavailableError,
+  type SqlClient,
+} from '../src/index.js';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -100,6 +107,39 @@ describe('the embedded index client failing', () => {
       await client.close();
       await expect(client.query('SELECT 1')).rejects.toThrow(/closed/);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the embedded index after its worker thread died', () => {
+  it('fails what was in flight, starts the thread again on the next statement, and keeps what was committed', async () => {
+    // Node announces every worker thread it starts on this channel: the test ends one from outside.
+    const workers: Worker[] = [];
+    const onWorker = (message: unknown) => workers.push((message as { worker: Worker }).worker);
+    diagnosticsChannel.subscribe('worker_threads', onWorker);
+    const dir = await mkdtemp(join(tmpdir(), 'dicomesh-pglite-worker-'));
+    let client: SqlClient | undefined;
+    try {
+      client = await createPgliteClient(join(dir, 'index'));
+      expect(workers).toHaveLength(1);
+      await client.query('CREATE TABLE items (id integer PRIMARY KEY)');
+      await client.query('INSERT INTO items VALUES (1)');
+
+      const died = client.transaction(async (tx) => {
+        await tx.query('INSERT INTO items VALUES (2)');
+        await workers[0]?.terminate();
+        await tx.query('INSERT INTO items VALUES (3)');
+      });
+      await expect(died).rejects.toBeInstanceOf(IndexUnavailableError);
+
+      expect((await client.query('SELECT id FROM items ORDER BY id')).rows).toEqual([{ id: 1 }]);
+      expect(workers).toHaveLength(2);
+      await client.query('INSERT INTO items VALUES (2)');
+      expect((await client.query('SELECT count(*)::int AS n FROM items')).rows).toEqual([{ n: 2 }]);
+    } finally {
+      diagnosticsChannel.unsubscribe('worker_threads', onWorker);
+      await client?.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
