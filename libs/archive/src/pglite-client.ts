@@ -3,6 +3,28 @@ import type { PgliteCommand } from './pglite-protocol.js';
 import { EMBEDDED_INDEX_OPERATION, PgliteThread } from './pglite-thread.js';
 import { type SqlClient, transactionClient } from './sql-client.js';
 
+export interface PgliteClientOptions {
+  /** The thread running PGlite died (its statements in flight failed); the next statement starts another. */
+  readonly onThreadDied?: (error: Error) => void;
+  /** A new thread runs PGlite; `generation` counts the threads started, the first one included. */
+  readonly onThreadRestarted?: (generation: number) => void;
+}
+
+/** What `loggedThreadEvents` needs of a logger (the services' structured logger has both). */
+export interface ThreadEventLogger {
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Options that log the thread's death and its restart. */
+export function loggedThreadEvents(logger: ThreadEventLogger): PgliteClientOptions {
+  return {
+    onThreadDied: (error) =>
+      logger.error('embedded index thread died; the next statement starts another', { error: error.message }),
+    onThreadRestarted: (generation) => logger.warn('embedded index thread started again', { generation }),
+  };
+}
+
 function unavailable(cause: unknown): IndexUnavailableError {
   return new IndexUnavailableError(EMBEDDED_INDEX_OPERATION, undefined, { cause });
 }
@@ -17,10 +39,15 @@ class RestartingPglite {
   #restarting: Promise<void> | undefined;
   #closed = false;
 
-  constructor(
+  private constructor(
     private readonly dataDir: string,
+    private readonly options: PgliteClientOptions,
     private thread: PgliteThread,
   ) {}
+
+  static async start(dataDir: string, options: PgliteClientOptions): Promise<RestartingPglite> {
+    return new RestartingPglite(dataDir, options, await PgliteThread.start(dataDir, options.onThreadDied));
+  }
 
   /** The thread's generation: one more at each start. */
   get generation(): number {
@@ -44,11 +71,12 @@ class RestartingPglite {
 
   /** One restart at a time; a failed one fails the commands that waited for it, and the next command tries again. */
   #restart(): Promise<void> {
-    this.#restarting ??= PgliteThread.start(this.dataDir)
+    this.#restarting ??= PgliteThread.start(this.dataDir, this.options.onThreadDied)
       .then(
         (thread) => {
           this.thread = thread;
           this.#generation++;
+          this.options.onThreadRestarted?.(this.#generation);
         },
         (error: unknown) => {
           throw unavailable(error);
@@ -69,8 +97,11 @@ class RestartingPglite {
  * and planned anew. When the worker dies, the statements in flight fail with IndexUnavailableError and
  * the next one starts it again.
  */
-export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
-  const worker = new RestartingPglite(dataDir, await PgliteThread.start(dataDir));
+export async function createPgliteClient(
+  dataDir: string,
+  options: PgliteClientOptions = {},
+): Promise<SqlClient> {
+  const worker = await RestartingPglite.start(dataDir, options);
   const query = async <R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> => ({
     rows: (await worker.send({ kind: 'query', sql, params: params ?? [] })) as R[],
   });

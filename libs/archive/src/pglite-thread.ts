@@ -41,7 +41,11 @@ export class PgliteThread {
   #nextId = 1;
   #failure: Error | undefined;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    /** Told when the thread dies, not when it is closed. */
+    private readonly onDied: (error: Error) => void,
+  ) {
     worker.on('message', (reply: PgliteReply) => this.#answered(reply));
     worker.on('error', (error) =>
       this.#fail(new IndexUnavailableError(EMBEDDED_INDEX_OPERATION, undefined, { cause: error })),
@@ -57,7 +61,7 @@ export class PgliteThread {
   }
 
   /** Starts the worker; resolves once PGlite is open in `dataDir`, rejects when it cannot be. */
-  static async start(dataDir: string): Promise<PgliteThread> {
+  static async start(dataDir: string, onDied: (error: Error) => void = () => {}): Promise<PgliteThread> {
     const worker = new Worker(workerUrl(), { workerData: { dataDir } satisfies PgliteWorkerData });
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`the embedded index's worker exited with ${code}`));
@@ -70,7 +74,7 @@ export class PgliteThread {
         else void worker.terminate().finally(() => reject(toError(ready.error)));
       });
     });
-    return new PgliteThread(worker);
+    return new PgliteThread(worker, onDied);
   }
 
   /** False once the thread has died or been closed. */
@@ -113,10 +117,12 @@ export class PgliteThread {
   }
 
   #fail(error: Error): void {
+    const dying = this.#failure === undefined;
     this.#failure ??= error;
     for (const [id, waiter] of this.#pending) {
       this.#settled(id);
       waiter.reject(this.#failure);
     }
+    if (dying) this.onDied(error);
   }
 }

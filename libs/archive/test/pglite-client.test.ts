@@ -120,23 +120,32 @@ describe('the embedded index after its worker thread died', () => {
     diagnosticsChannel.subscribe('worker_threads', onWorker);
     const dir = await mkdtemp(join(tmpdir(), 'dicomesh-pglite-worker-'));
     let client: SqlClient | undefined;
+    const died: Error[] = [];
+    const restarted: number[] = [];
     try {
-      client = await createPgliteClient(join(dir, 'index'));
+      client = await createPgliteClient(join(dir, 'index'), {
+        onThreadDied: (error) => died.push(error),
+        onThreadRestarted: (generation) => restarted.push(generation),
+      });
       expect(workers).toHaveLength(1);
       await client.query('CREATE TABLE items (id integer PRIMARY KEY)');
       await client.query('INSERT INTO items VALUES (1)');
 
-      const died = client.transaction(async (tx) => {
+      const interrupted = client.transaction(async (tx) => {
         await tx.query('INSERT INTO items VALUES (2)');
         await workers[0]?.terminate();
         await tx.query('INSERT INTO items VALUES (3)');
       });
-      await expect(died).rejects.toBeInstanceOf(IndexUnavailableError);
+      await expect(interrupted).rejects.toBeInstanceOf(IndexUnavailableError);
 
+      expect(died).toHaveLength(1);
       expect((await client.query('SELECT id FROM items ORDER BY id')).rows).toEqual([{ id: 1 }]);
       expect(workers).toHaveLength(2);
+      expect(restarted).toEqual([2]);
       await client.query('INSERT INTO items VALUES (2)');
       expect((await client.query('SELECT count(*)::int AS n FROM items')).rows).toEqual([{ n: 2 }]);
+      await client.close();
+      expect(died).toHaveLength(1); // closing is not dying
     } finally {
       diagnosticsChannel.unsubscribe('worker_threads', onWorker);
       await client?.close();

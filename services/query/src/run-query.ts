@@ -4,7 +4,13 @@
  * SIGTERM: NOT_SERVING, drain, exit.
  */
 import { join } from 'node:path';
-import { createPgClient, createPgliteClient, migrate, type SqlClient } from '@dicomesh/archive';
+import {
+  createPgClient,
+  createPgliteClient,
+  loggedThreadEvents,
+  migrate,
+  type SqlClient,
+} from '@dicomesh/archive';
 import { readConfigOrExit, readQueryConfig } from '@dicomesh/config';
 import {
   configureLogging,
@@ -27,7 +33,7 @@ export async function openQueryIndex(
 ): Promise<SqlClient> {
   const sql =
     databaseUrl === undefined
-      ? await createPgliteClient(join(dataDir, EMBEDDED_INDEX_DIRECTORY))
+      ? await createPgliteClient(join(dataDir, EMBEDDED_INDEX_DIRECTORY), loggedThreadEvents(logger))
       : createPgClient(databaseUrl, {
           onIdleError: (error) => logger.warn('index connection lost', { error: error.message }),
         });

@@ -8,6 +8,7 @@ import {
   createFsBlobStore,
   createPgClient,
   createPgliteClient,
+  loggedThreadEvents,
   migrate,
   type SqlClient,
 } from '@dicomesh/archive';
@@ -35,7 +36,7 @@ export async function openRetrieveIndex(
 ): Promise<SqlClient> {
   const sql =
     databaseUrl === undefined
-      ? await createPgliteClient(join(dataDir, EMBEDDED_INDEX_DIRECTORY))
+      ? await createPgliteClient(join(dataDir, EMBEDDED_INDEX_DIRECTORY), loggedThreadEvents(logger))
       : createPgClient(databaseUrl, {
           onIdleError: (error) => logger.warn('index connection lost', { error: error.message }),
         });

@@ -11,6 +11,7 @@ import {
   createFsBlobStore,
   createPgClient,
   createPgliteClient,
+  loggedThreadEvents,
   migrate,
   type SqlClient,
 } from '@dicomesh/archive';
@@ -65,7 +66,10 @@ async function openIndex(options: StorageRuntimeOptions): Promise<SqlClient> {
       onIdleError: (error) => options.logger.warn('index connection lost', { error: error.message }),
     });
   }
-  return createPgliteClient(join(options.dataDir, EMBEDDED_INDEX_DIRECTORY));
+  return createPgliteClient(
+    join(options.dataDir, EMBEDDED_INDEX_DIRECTORY),
+    loggedThreadEvents(options.logger),
+  );
 }
 
 export async function openStorageRuntime(options: StorageRuntimeOptions): Promise<StorageRuntime> {
