@@ -22,12 +22,13 @@ export {
 export { type IndexLevel, LEVEL_ATTRIBUTES, pickLevelAttributes } from './level-attributes.js';
 export { MIGRATION_LOCK_KEY, MIGRATIONS, type Migration, migrate } from './migrate.js';
 export { PATIENT_NAME_BEYOND_PREFIX } from './migrations/0002-patient-name-prefix.js';
-export { createPgClient, isUnavailableError, type PgClientOptions } from './pg-client.js';
 export {
-  createPgliteClient,
-  loggedThreadEvents,
-  type PgliteClientOptions,
-  type ThreadEventLogger,
-} from './pglite-client.js';
+  EMBEDDED_INDEX_DIRECTORY,
+  type IndexLogger,
+  type OpenIndexOptions,
+  openIndex,
+} from './open-index.js';
+export { createPgClient, isUnavailableError, type PgClientOptions } from './pg-client.js';
+export { createPgliteClient, type PgliteClientOptions } from './pglite-client.js';
 export type { QueryOptions, SqlClient } from './sql-client.js';
 export { defaultOwnerTag, OWNER_TAG_PATTERN, temporaryOwner } from './temporary-name.js';

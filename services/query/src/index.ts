@@ -21,7 +21,7 @@ export {
   type ValueCondition,
 } from './query-keys.js';
 export { ComputedKey, Model, QueryLevel, UNIQUE_KEYS } from './query-model.js';
-export { EMBEDDED_INDEX_DIRECTORY, openQueryIndex, runQuery } from './run-query.js';
+export { runQuery } from './run-query.js';
 export {
   QUERY_SERVICE,
   type QueryServerHandle,

@@ -18,7 +18,7 @@ export {
 export type { DestinationRegistry, RetrieveServiceOptions } from './retrieve-options.js';
 export { createRetrieveService } from './retrieve-service.js';
 export { MAX_SUB_OPERATIONS, RetrieveStatus, subOperationOutcome } from './retrieve-status.js';
-export { BLOBS_DIRECTORY, EMBEDDED_INDEX_DIRECTORY, openRetrieveIndex, runRetrieve } from './run-retrieve.js';
+export { BLOBS_DIRECTORY, runRetrieve } from './run-retrieve.js';
 export {
   RETRIEVE_SERVICE,
   type RetrieveServerHandle,

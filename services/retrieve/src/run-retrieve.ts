@@ -4,20 +4,12 @@
  * retrieve.completed events, then the gRPC server with health; on SIGTERM: NOT_SERVING, drain, exit.
  */
 import { join } from 'node:path';
-import {
-  createFsBlobStore,
-  createPgClient,
-  createPgliteClient,
-  loggedThreadEvents,
-  migrate,
-  type SqlClient,
-} from '@dicomesh/archive';
+import { createFsBlobStore, openIndex } from '@dicomesh/archive';
 import { loadAeFile, readConfigOrExit, readRetrieveConfig, StaticAeRegistry } from '@dicomesh/config';
 import { type EventPublisher, ReconnectingPublisher } from '@dicomesh/events';
 import {
   configureLogging,
   createLogger,
-  type Logger,
   onShutdownSignal,
   serveMetrics,
   startTelemetry,
@@ -26,24 +18,6 @@ import { startRetrieveServer } from './server.js';
 
 /** Where storage keeps its blobs and its embedded index under the data directory. */
 export const BLOBS_DIRECTORY = 'blobs';
-export const EMBEDDED_INDEX_DIRECTORY = 'index';
-
-/** Opens the index and brings its schema up to date (so the service may start before storage). */
-export async function openRetrieveIndex(
-  dataDir: string,
-  databaseUrl: string | undefined,
-  logger: Logger,
-): Promise<SqlClient> {
-  const sql =
-    databaseUrl === undefined
-      ? await createPgliteClient(join(dataDir, EMBEDDED_INDEX_DIRECTORY), loggedThreadEvents(logger))
-      : createPgClient(databaseUrl, {
-          onIdleError: (error) => logger.warn('index connection lost', { error: error.message }),
-        });
-  const applied = await migrate(sql);
-  if (applied.length > 0) logger.info('index migrated', { versions: applied });
-  return sql;
-}
 
 export async function runRetrieve(): Promise<void> {
   const config = readConfigOrExit(readRetrieveConfig, (error) =>
@@ -63,7 +37,7 @@ export async function runRetrieve(): Promise<void> {
   if (config.aeFile === undefined)
     logger.warn('no DICOMESH_AE_FILE: every C-MOVE destination is unknown (A801)');
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
-  const sql = await openRetrieveIndex(config.dataDir, config.databaseUrl, logger);
+  const sql = await openIndex({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
   const blobStore = await createFsBlobStore(join(config.dataDir, BLOBS_DIRECTORY));
   let publisher: EventPublisher | undefined;
   if (config.natsUrl !== undefined) {

@@ -15,7 +15,6 @@ export {
 } from './server.js';
 export {
   BLOBS_DIRECTORY,
-  EMBEDDED_INDEX_DIRECTORY,
   openStorageRuntime,
   type StorageRuntime,
   type StorageRuntimeOptions,

@@ -9,10 +9,7 @@ import {
   type BlobStore,
   createArchiveIndex,
   createFsBlobStore,
-  createPgClient,
-  createPgliteClient,
-  loggedThreadEvents,
-  migrate,
+  openIndex,
   type SqlClient,
 } from '@dicomesh/archive';
 import { type EventPublisher, OutboxRelay, ReconnectingPublisher } from '@dicomesh/events';
@@ -20,7 +17,6 @@ import type { Logger } from '@dicomesh/telemetry';
 
 /** Blobs live in `<dataDir>/blobs`, the embedded index in `<dataDir>/index`. */
 export const BLOBS_DIRECTORY = 'blobs';
-export const EMBEDDED_INDEX_DIRECTORY = 'index';
 /** Longest an index statement may run before the store fails with A700. */
 const INDEX_STATEMENT_TIMEOUT_MS = 10_000;
 /**
@@ -58,29 +54,19 @@ const OUTBOX_ONLY: EventPublisher = {
   close: () => Promise.resolve(),
 };
 
-async function openIndex(options: StorageRuntimeOptions): Promise<SqlClient> {
-  if (options.databaseUrl !== undefined) {
-    return createPgClient(options.databaseUrl, {
-      // A hung database must fail a C-STORE well within the gateway's bound, not after pg's 30 s default.
-      statementTimeoutMs: INDEX_STATEMENT_TIMEOUT_MS,
-      onIdleError: (error) => options.logger.warn('index connection lost', { error: error.message }),
-    });
-  }
-  return createPgliteClient(
-    join(options.dataDir, EMBEDDED_INDEX_DIRECTORY),
-    loggedThreadEvents(options.logger),
-  );
-}
-
 export async function openStorageRuntime(options: StorageRuntimeOptions): Promise<StorageRuntime> {
   const { logger } = options;
   const blobStore = await createFsBlobStore(join(options.dataDir, BLOBS_DIRECTORY));
   const removed = await blobStore.cleanTemporary();
   if (removed > 0) logger.info('removed temporary files of interrupted stores', { removed });
 
-  const sql = await openIndex(options);
-  const applied = await migrate(sql);
-  if (applied.length > 0) logger.info('index migrated', { versions: applied });
+  const sql = await openIndex({
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+    logger,
+    // A hung database must fail a C-STORE well within the gateway's bound, not after pg's 30 s default.
+    statementTimeoutMs: INDEX_STATEMENT_TIMEOUT_MS,
+  });
   const index = createArchiveIndex(sql);
 
   let publisher: EventPublisher;
