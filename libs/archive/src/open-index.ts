@@ -5,15 +5,26 @@
 import { join } from 'node:path';
 import { migrate } from './migrate.js';
 import { createPgClient } from './pg-client.js';
-import { createPgliteClient, loggedThreadEvents, type ThreadEventLogger } from './pglite-client.js';
+import { createPgliteClient, type PgliteClientOptions } from './pglite-client.js';
 import type { SqlClient } from './sql-client.js';
 
 /** The embedded index lives in `<dataDir>/index`. */
 export const EMBEDDED_INDEX_DIRECTORY = 'index';
 
 /** What opening the index logs through (the services' structured logger has all three). */
-export interface IndexLogger extends ThreadEventLogger {
+export interface IndexLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** The embedded index's thread events, logged. */
+function loggedThreadEvents(logger: IndexLogger): PgliteClientOptions {
+  return {
+    onThreadDied: (error) =>
+      logger.error('embedded index thread died; the next statement starts another', { error: error.message }),
+    onThreadRestarted: (generation) => logger.warn('embedded index thread started again', { generation }),
+  };
 }
 
 export interface OpenIndexOptions {

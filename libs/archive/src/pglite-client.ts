@@ -1,6 +1,5 @@
-import { IndexUnavailableError } from './errors.js';
 import type { PgliteCommand } from './pglite-protocol.js';
-import { EMBEDDED_INDEX_OPERATION, PgliteThread } from './pglite-thread.js';
+import { PgliteThread, unavailable } from './pglite-thread.js';
 import { type SqlClient, transactionClient } from './sql-client.js';
 
 export interface PgliteClientOptions {
@@ -8,25 +7,6 @@ export interface PgliteClientOptions {
   readonly onThreadDied?: (error: Error) => void;
   /** A new thread runs PGlite; `generation` counts the threads started, the first one included. */
   readonly onThreadRestarted?: (generation: number) => void;
-}
-
-/** What `loggedThreadEvents` needs of a logger (the services' structured logger has both). */
-export interface ThreadEventLogger {
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-/** Options that log the thread's death and its restart. */
-export function loggedThreadEvents(logger: ThreadEventLogger): PgliteClientOptions {
-  return {
-    onThreadDied: (error) =>
-      logger.error('embedded index thread died; the next statement starts another', { error: error.message }),
-    onThreadRestarted: (generation) => logger.warn('embedded index thread started again', { generation }),
-  };
-}
-
-function unavailable(cause: unknown): IndexUnavailableError {
-  return new IndexUnavailableError(EMBEDDED_INDEX_OPERATION, undefined, { cause });
 }
 
 /**
@@ -102,9 +82,13 @@ export async function createPgliteClient(
   options: PgliteClientOptions = {},
 ): Promise<SqlClient> {
   const worker = await RestartingPglite.start(dataDir, options);
-  const query = async <R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> => ({
-    rows: (await worker.send({ kind: 'query', sql, params: params ?? [] })) as R[],
-  });
+  /** A statement, outside any transaction or in the one begun on thread `generation`. */
+  const statement =
+    (generation?: number) =>
+    async <R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> => ({
+      rows: (await worker.send({ kind: 'query', sql, params: params ?? [] }, generation)) as R[],
+    });
+  const query = statement();
   /** Settles once every transaction begun so far has ended: what a statement outside them waits for. */
   let transactionsEnded: Promise<void> = Promise.resolve();
 
@@ -116,11 +100,8 @@ export async function createPgliteClient(
       const result = transactionsEnded.then(async () => {
         await worker.send({ kind: 'exec', sql: 'BEGIN' });
         const generation = worker.generation;
-        const txQuery = async <R>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }> => ({
-          rows: (await worker.send({ kind: 'query', sql, params: params ?? [] }, generation)) as R[],
-        });
         try {
-          const value = await fn(transactionClient({ query: txQuery }));
+          const value = await fn(transactionClient({ query: statement(generation) }));
           await worker.send({ kind: 'exec', sql: 'COMMIT' }, generation);
           return value;
         } catch (error) {

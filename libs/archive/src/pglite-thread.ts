@@ -17,7 +17,7 @@ import type {
 /** The worker's file beside this one: compiled in dist, the source under Node's type stripping in src. */
 const WORKER_FILES = ['./pglite-worker.js', './pglite-worker.ts'];
 /** What IndexUnavailableError names as the operation that failed. */
-export const EMBEDDED_INDEX_OPERATION = 'embedded index';
+const EMBEDDED_INDEX_OPERATION = 'embedded index';
 
 function workerUrl(): URL {
   for (const file of WORKER_FILES) {
@@ -25,6 +25,11 @@ function workerUrl(): URL {
     if (existsSync(url)) return url;
   }
   throw new Error(`the embedded index's worker is missing beside ${import.meta.url}`);
+}
+
+/** The index is unavailable because of `cause` (the thread died, or could not start again). */
+export function unavailable(cause: unknown): IndexUnavailableError {
+  return new IndexUnavailableError(EMBEDDED_INDEX_OPERATION, undefined, { cause });
 }
 
 function toError(error: PgliteErrorFields): EmbeddedIndexError {
@@ -47,16 +52,8 @@ export class PgliteThread {
     private readonly onDied: (error: Error) => void,
   ) {
     worker.on('message', (reply: PgliteReply) => this.#answered(reply));
-    worker.on('error', (error) =>
-      this.#fail(new IndexUnavailableError(EMBEDDED_INDEX_OPERATION, undefined, { cause: error })),
-    );
-    worker.on('exit', (code) =>
-      this.#fail(
-        new IndexUnavailableError(EMBEDDED_INDEX_OPERATION, undefined, {
-          cause: new Error(`its worker exited with ${code}`),
-        }),
-      ),
-    );
+    worker.on('error', (error) => this.#fail(unavailable(error)));
+    worker.on('exit', (code) => this.#fail(unavailable(new Error(`its worker exited with ${code}`))));
     worker.unref();
   }
 
