@@ -11,10 +11,13 @@
  * Environment:
  *   BENCH_QUICK=1              200 small and 40 CT objects, one run (a smoke check of the bench itself)
  *   BENCH_RUNS=N               runs per cell, the median counts (default 3; 1 when quick)
- *   BENCH_TARGETS=a,b          among storescp, all-in-one, services, library-scp, gateway (default: the
- *                              first three). Diagnostics: library-scp is our UL and DIMSE alone, writing
- *                              like storescp; gateway is `dicomesh gateway` with a storage backend that
- *                              reads and discards (discard-backends.ts): the gateway and gRPC alone.
+ *   BENCH_TARGETS=a,b          among storescp, all-in-one, services, floor, library-scp, gateway (default:
+ *                              the first four). floor is no receiver: the same objects written durably one
+ *                              at a time by this process, in the one-association cells (durable-write-floor.ts),
+ *                              the most any archive that syncs each object before answering could reach here.
+ *                              Diagnostics: library-scp is our UL and DIMSE alone, writing like storescp;
+ *                              gateway is `dicomesh gateway` with a storage backend that reads and discards
+ *                              (discard-backends.ts): the gateway and gRPC alone.
  *   BENCH_CASES=small-1,ct-4   only these cells (corpus-associations)
  *   BENCH_DIR=dir              where objects are cached and results written (default: $TMPDIR/dicomesh-bench)
  *   BENCH_CPU_PROF=dir         run dicomesh's processes under `node --cpu-prof`, profiles in dir (summarise
@@ -29,6 +32,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../support/free-port.ts';
 import { startTopology } from '../support/topology.ts';
+import { measureDurableWriteFloor } from './durable-write-floor.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LAUNCHER = join(ROOT, 'services/dicomesh/dist/main.js');
@@ -293,14 +297,26 @@ const TARGETS: Readonly<Record<string, Target>> = {
   gateway: GATEWAY,
 };
 
+/** BENCH_TARGETS' name for the durable-write floor: measured in this process, not a receiver storescu sends to. */
+const FLOOR = 'floor';
+const FLOOR_LABEL = 'durable write floor (fs only)';
+
+const selectedNames = (): string[] =>
+  (process.env.BENCH_TARGETS ?? `storescp,all-in-one,services,${FLOOR}`)
+    .split(',')
+    .map((name) => name.trim());
+
 function selectedTargets(): Target[] {
-  const names = (process.env.BENCH_TARGETS ?? 'storescp,all-in-one,services').split(',');
-  return names.map((name) => {
-    const target = TARGETS[name.trim()];
-    if (!target)
-      throw new Error(`BENCH_TARGETS: unknown target ${name} (${Object.keys(TARGETS).join(', ')})`);
-    return target;
-  });
+  return selectedNames()
+    .filter((name) => name !== FLOOR)
+    .map((name) => {
+      const target = TARGETS[name];
+      if (!target)
+        throw new Error(
+          `BENCH_TARGETS: unknown target ${name} (${[...Object.keys(TARGETS), FLOOR].join(', ')})`,
+        );
+      return target;
+    });
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -476,6 +492,7 @@ function writeResults(rows: readonly Row[]): void {
 async function main(): Promise<void> {
   mkdirSync(WORK, { recursive: true });
   const targets = selectedTargets();
+  const withFloor = selectedNames().includes(FLOOR);
   const cases = process.env.BENCH_CASES?.split(',').map((c) => c.trim());
   const rows: Row[] = [];
   const header = `${'cell'.padEnd(30)} ${'receiver'.padEnd(30)} ${'obj/s'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)} ${'cpu ms/obj'.padStart(9)}   seconds per run   cpu ms/obj by process`;
@@ -484,29 +501,31 @@ async function main(): Promise<void> {
     const { files, bytes } = await corpusFiles(corpus);
     for (const associations of ASSOCIATIONS) {
       if (cases && !cases.includes(`${corpus.kind}-${associations}`)) continue;
-      const times = new Map<Target, number[]>(targets.map((t) => [t, []]));
-      const cpu = new Map<Target, Measurement[]>(targets.map((t) => [t, []]));
+      // Runs by receiver name, in the order they were first measured.
+      const runs = new Map<string, Measurement[]>();
+      const record = (name: string, m: Measurement) => runs.set(name, [...(runs.get(name) ?? []), m]);
       // Interleaved, so a slow moment of the machine is shared by every receiver.
       for (let i = 0; i < RUNS; i++) {
-        for (const target of targets) {
-          const m = await measure(target, files, associations);
-          times.get(target)?.push(m.seconds);
-          cpu.get(target)?.push(m);
+        for (const target of targets) record(target.name, await measure(target, files, associations));
+        // One object at a time is what one association imposes; with four, writes overlap and one loop's
+        // floor would not be theirs.
+        if (withFloor && associations === 1) {
+          const floor = await measureDurableWriteFloor(files, tmpdir());
+          record(FLOOR_LABEL, { ...floor, cpuByRole: new Map([['bench', floor.cpuSeconds]]) });
         }
       }
-      const baseline = times.get(STORESCP);
-      const baselineRate = baseline ? files.length / median(baseline) : undefined;
-      for (const target of targets) {
-        const seconds = times.get(target) ?? [];
+      const baseline = runs.get(STORESCP.name);
+      const baselineRate = baseline ? files.length / median(baseline.map((m) => m.seconds)) : undefined;
+      for (const [name, measured] of runs) {
+        const seconds = measured.map((m) => m.seconds);
         const medianSeconds = median(seconds);
         const objectsPerSecond = files.length / medianSeconds;
-        const measured = cpu.get(target) ?? [];
         const row: Row = {
           corpus: corpus.label,
           objects: files.length,
           bytes,
           associations,
-          target: target.name,
+          target: name,
           seconds,
           medianSeconds,
           objectsPerSecond,
