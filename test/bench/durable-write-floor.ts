@@ -3,9 +3,10 @@
  * alone when Success may be answered only once the object is durable, one object at a time (what one
  * association imposes: the SCU waits for each response). Each object is written as dicomesh's blob store
  * writes it: a new temporary file, fdatasync, a link under its name, an fsync of that directory, the
- * temporary name removed. No network, no parsing, no index: any archive that syncs each object before it
- * answers, whatever its code, stores at one association at most this fast. storescp neither syncs nor
- * indexes, so where its rate lies above this floor, a ratio of 1.0x to it cannot be reached with durability.
+ * temporary name removed (DESIGN.md's C-STORE path). No network, no parsing, no index: an archive that keeps a
+ * file per object this way and syncs it before it answers stores at one association at most this fast,
+ * whatever its code. storescp neither syncs nor indexes, so where its rate lies above this floor, a ratio of
+ * 1.0x to it cannot be reached on that path.
  */
 import {
   closeSync,

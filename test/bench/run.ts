@@ -14,7 +14,8 @@
  *   BENCH_TARGETS=a,b          among storescp, all-in-one, services, floor, library-scp, gateway (default:
  *                              the first four). floor is no receiver: the same objects written durably one
  *                              at a time by this process, in the one-association cells (durable-write-floor.ts),
- *                              the most any archive that syncs each object before answering could reach here.
+ *                              the most the design's file-per-object path could reach here, before the network,
+ *                              parsing and the index.
  *                              Diagnostics: library-scp is our UL and DIMSE alone, writing like storescp;
  *                              gateway is `dicomesh gateway` with a storage backend that reads and discards
  *                              (discard-backends.ts): the gateway and gRPC alone.
