@@ -3,10 +3,10 @@
 # Runs as root (CI and the developer machines) or through sudo when it is there.
 set -euo pipefail
 
-packages=(dcmtk python3-pydicom orthanc nats-server postgresql python3-venv haproxy)
+packages=(dcmtk python3-pydicom orthanc nats-server postgresql python3-venv haproxy pgbouncer)
 declare -A probe=([dcmtk]=storescp [python3-pydicom]=/usr/lib/python3/dist-packages/pydicom
   [orthanc]=Orthanc [nats-server]=nats-server [postgresql]=/usr/lib/postgresql [python3-venv]=/usr/share/doc/python3-venv
-  [haproxy]=haproxy)
+  [haproxy]=haproxy [pgbouncer]=/usr/sbin/pgbouncer)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,6 +22,6 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian's packages start their servers; tests start their own on free ports in temp dirs.
-for svc in orthanc nats-server postgresql haproxy; do
+for svc in orthanc nats-server postgresql haproxy pgbouncer; do
   "${as_root[@]}" systemctl disable --now "$svc" >/dev/null 2>&1 || "${as_root[@]}" service "$svc" stop >/dev/null 2>&1 || true
 done

@@ -34,6 +34,8 @@ export interface OpenIndexOptions {
   readonly logger: IndexLogger;
   /** PostgreSQL's bound on one statement (pg's own default otherwise); PGlite has none. */
   readonly statementTimeoutMs?: number;
+  /** The URL is a connection pooler's (PgBouncer...): see PgClientOptions.pooled. */
+  readonly pooled?: boolean;
 }
 
 /** Opens the index and migrates it, so that any service may start first. */
@@ -47,7 +49,14 @@ export async function openIndex(options: OpenIndexOptions): Promise<SqlClient> {
             ? {}
             : { statementTimeoutMs: options.statementTimeoutMs }),
           onIdleError: (error) => logger.warn('index connection lost', { error: error.message }),
+          pooled: options.pooled ?? false,
         });
+  if (options.pooled === true) {
+    if (options.databaseUrl === undefined)
+      logger.warn('a pooled index was asked for without a database URL: the embedded index is not pooled');
+    else
+      logger.info('index through a connection pooler: nothing set at connect, no statement prepared by name');
+  }
   const applied = await migrate(sql);
   if (applied.length > 0) logger.info('index migrated', { versions: applied });
   return sql;

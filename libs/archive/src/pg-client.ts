@@ -11,6 +11,15 @@ export interface PgClientOptions {
   readonly statementTimeoutMs?: number;
   /** An idle pooled connection that fails (server restarted) is reported here, then dropped by the pool. */
   readonly onIdleError?: (error: Error) => void;
+  /**
+   * The URL is a connection pooler's (PgBouncer, pgcat...), in transaction or session mode. Nothing is set at
+   * connect: a pooler refuses the startup parameters it does not track (PgBouncer: "unsupported startup
+   * parameter: statement_timeout"), so the statement bound is the client's own (statementTimeoutMs + 2 s)
+   * and whatever the database role sets (ALTER ROLE ... SET statement_timeout). No statement is prepared
+   * under a name: in transaction mode consecutive statements run on different server connections, where the
+   * name is missing or already taken.
+   */
+  readonly pooled?: boolean;
 }
 
 /** SQLSTATE codes and socket errors that mean "the index cannot be reached now", not "the SQL is wrong". */
@@ -48,22 +57,37 @@ function mapError(error: unknown, operation: string): unknown {
   return new IndexUnavailableError(operation, typeof code === 'string' ? code : undefined, { cause: error });
 }
 
-/** The statement as `pg` takes it: named (prepared once per connection) when a name is given. */
-function statement(sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined) {
+/**
+ * The statement as `pg` takes it: named (prepared once per connection) when a name is given and the server
+ * connection is ours (not a pooler's).
+ */
+function statement(
+  sql: string,
+  params: readonly unknown[] | undefined,
+  options: QueryOptions | undefined,
+  pooled: boolean,
+) {
   const values = params as unknown[] | undefined;
-  return options?.name === undefined ? { text: sql, values } : { name: options.name, text: sql, values };
+  return options?.name === undefined || pooled
+    ? { text: sql, values }
+    : { name: options.name, text: sql, values };
 }
 
 /** A pooled PostgreSQL client. Connection failures, shutdowns and timeouts reject with IndexUnavailableError. */
 export function createPgClient(url: string, options: PgClientOptions = {}): SqlClient {
   const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  const pooled = options.pooled ?? false;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-    statement_timeout: statementTimeoutMs,
+    ...(pooled
+      ? {}
+      : {
+          statement_timeout: statementTimeoutMs,
+          idle_in_transaction_session_timeout: statementTimeoutMs + 5_000,
+        }),
     query_timeout: statementTimeoutMs + 2_000,
-    idle_in_transaction_session_timeout: statementTimeoutMs + 5_000,
     keepAlive: true,
     application_name: 'dicomesh',
   });
@@ -73,7 +97,7 @@ export function createPgClient(url: string, options: PgClientOptions = {}): SqlC
   const connection = (client: pg.PoolClient) => ({
     async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[] }> {
       try {
-        const result = await client.query(statement(sql, params, options));
+        const result = await client.query(statement(sql, params, options, pooled));
         return { rows: result.rows as R[] };
       } catch (error) {
         throw mapError(error, 'query');
@@ -84,7 +108,7 @@ export function createPgClient(url: string, options: PgClientOptions = {}): SqlC
   return {
     async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<{ rows: R[] }> {
       try {
-        const result = await pool.query(statement(sql, params, options));
+        const result = await pool.query(statement(sql, params, options, pooled));
         return { rows: result.rows as R[] };
       } catch (error) {
         throw mapError(error, 'query');

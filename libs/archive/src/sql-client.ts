@@ -7,7 +7,8 @@ export interface QueryOptions {
   /**
    * Prepare the statement under this name, once per connection, and execute it by name afterwards (the
    * server may then reuse its plan instead of planning every execution). The same name must always
-   * come with the same text. PostgreSQL (`pg`) honours it; PGlite ignores it.
+   * come with the same text. PostgreSQL (`pg`) honours it; PGlite, and PostgreSQL through a connection
+   * pooler (`pooled`), ignore it.
    */
   readonly name?: string;
 }
