@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './free-port.ts';
 import { type NatsServer, startNats } from './nats-server.ts';
+import { type PgBouncer, type PoolMode, startPgBouncer } from './pgbouncer.ts';
 import { type PostgresServer, startPostgres } from './postgres.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -47,6 +48,8 @@ export interface Topology {
   readonly dataDir: string;
   readonly nats: NatsServer;
   readonly postgres: PostgresServer;
+  /** The pooler the services reach PostgreSQL through, when the options asked for one. */
+  readonly pgbouncer: PgBouncer | undefined;
   readonly services: Readonly<Record<ServiceName, ServiceProcess>>;
   stop(): Promise<void>;
 }
@@ -59,7 +62,12 @@ export interface TopologyOptions {
   readonly aeFile?: string;
   /** Extra environment for every service. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Put PgBouncer in this mode between the services and PostgreSQL (DICOMESH_DATABASE_POOLED). */
+  readonly pooler?: PoolMode;
 }
+
+/** PgBouncer's server connections to PostgreSQL, fewer than the services' clients. */
+const POOLER_SERVER_CONNECTIONS = 3;
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((done) => {
@@ -142,6 +150,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dicomesh-topology-')));
   await mkdir(join(dataDir, 'logs'), { recursive: true });
   const [nats, postgres] = await Promise.all([startNats(), startPostgres()]);
+  const pgbouncer =
+    options.pooler === undefined
+      ? undefined
+      : await startPgBouncer(postgres, { poolMode: options.pooler, poolSize: POOLER_SERVER_CONNECTIONS });
   const dicomPort = options.dicomPort ?? (await freePort());
   const ports = {
     verification: await freePort(),
@@ -153,7 +165,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   const common: Record<string, string> = {
     DICOMESH_METRICS_PORT: '0',
     DICOMESH_DATA_DIR: dataDir,
-    DICOMESH_DATABASE_URL: postgres.url,
+    DICOMESH_DATABASE_URL: pgbouncer?.url ?? postgres.url,
+    ...(pgbouncer ? { DICOMESH_DATABASE_POOLED: 'true' } : {}),
     DICOMESH_NATS_URL: nats.url,
     DICOMESH_GRPC_HOST: '127.0.0.1',
     ...(options.aeFile ? { DICOMESH_AE_FILE: options.aeFile } : {}),
@@ -197,9 +210,11 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     dataDir,
     nats,
     postgres,
+    pgbouncer,
     services,
     async stop() {
       await Promise.all(Object.values(services).map((s) => s.stop()));
+      await pgbouncer?.dispose();
       await Promise.all([nats.dispose(), postgres.dispose()]);
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
     },

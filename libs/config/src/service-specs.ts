@@ -54,6 +54,16 @@ export const telemetrySpec = {
   }),
 } as const;
 
+/** The index's PostgreSQL behind a connection pooler: the same variable in storage, query and retrieve. */
+export const databasePoolerSpec = {
+  databasePooled: bool({
+    env: 'DICOMESH_DATABASE_POOLED',
+    default: false,
+    description:
+      'DICOMESH_DATABASE_URL is a connection pooler (PgBouncer, pgcat; transaction or session mode): nothing is set at connect and no statement is prepared by name. Set statement_timeout on the database role instead.',
+  }),
+} as const;
+
 /** The gateway: DICOM listener, association limits and timers, where the backends are. */
 export const gatewaySpec = {
   ...telemetrySpec,
@@ -198,6 +208,7 @@ export const storageSpec = {
     description:
       'PostgreSQL connection URL of the index (postgres://user:pass@host:5432/db); unset: embedded PGlite.',
   }),
+  ...databasePoolerSpec,
   natsUrl: str({
     env: 'DICOMESH_NATS_URL',
     optional: true,
@@ -279,6 +290,7 @@ export const querySpec = {
     description:
       'PostgreSQL connection URL of the index (read only by this service); unset: embedded PGlite.',
   }),
+  ...databasePoolerSpec,
   maxMatches: int({
     env: 'DICOMESH_QUERY_MAX_MATCHES',
     default: DEFAULT_MAX_MATCHES,
@@ -342,6 +354,7 @@ export const retrieveSpec = {
     description:
       'PostgreSQL connection URL of the index (read only by this service); unset: embedded PGlite.',
   }),
+  ...databasePoolerSpec,
   natsUrl: str({
     env: 'DICOMESH_NATS_URL',
     optional: true,

@@ -39,8 +39,12 @@ const DRAIN_GRACE_MS = 25_000;
  * The index connection the query service reads: its own pool on PostgreSQL; on the embedded PGlite, the
  * storage runtime's (one PGlite per directory), when the runtime exposes it as `sql`.
  */
-function queryIndex(runtime: StorageRuntime, databaseUrl: string | undefined): SqlClient | undefined {
-  if (databaseUrl !== undefined) return createPgClient(databaseUrl);
+function queryIndex(
+  runtime: StorageRuntime,
+  databaseUrl: string | undefined,
+  pooled: boolean,
+): SqlClient | undefined {
+  if (databaseUrl !== undefined) return createPgClient(databaseUrl, { pooled });
   return runtime.sql;
 }
 
@@ -71,6 +75,7 @@ export async function runAllInOne(): Promise<void> {
   const storageRuntime = await openStorageRuntime({
     dataDir: storageConfig.dataDir,
     databaseUrl: storageConfig.databaseUrl,
+    databasePooled: storageConfig.databasePooled,
     natsUrl: storageConfig.natsUrl,
     localPublisher: bus,
     logger: createLogger('storage'),
@@ -86,7 +91,7 @@ export async function runAllInOne(): Promise<void> {
     tracer: telemetry.tracer('@dicomesh/storage'),
     logger: createLogger('storage'),
   });
-  const querySql = queryIndex(storageRuntime, storageConfig.databaseUrl);
+  const querySql = queryIndex(storageRuntime, storageConfig.databaseUrl, storageConfig.databasePooled);
   if (querySql === undefined) logger.warn('no index connection for the query service: C-FIND is not served');
   const query =
     querySql === undefined

@@ -28,7 +28,12 @@ export async function runQuery(): Promise<void> {
   const logger = createLogger('query');
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
-  const sql = await openIndex({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
+  const sql = await openIndex({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    pooled: config.databasePooled,
+    logger,
+  });
   const server = await startQueryServer({
     host: config.grpcHost,
     port: config.grpcPort,

@@ -37,7 +37,12 @@ export async function runRetrieve(): Promise<void> {
   if (config.aeFile === undefined)
     logger.warn('no DICOMESH_AE_FILE: every C-MOVE destination is unknown (A801)');
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
-  const sql = await openIndex({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger });
+  const sql = await openIndex({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    pooled: config.databasePooled,
+    logger,
+  });
   const blobStore = await createFsBlobStore(join(config.dataDir, BLOBS_DIRECTORY));
   let publisher: EventPublisher | undefined;
   if (config.natsUrl !== undefined) {

@@ -31,6 +31,7 @@ export async function runStorage(): Promise<void> {
   const runtime = await openStorageRuntime({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
+    databasePooled: config.databasePooled,
     natsUrl: config.natsUrl,
     logger,
   });

@@ -31,6 +31,8 @@ export interface StorageRuntimeOptions {
   readonly dataDir: string;
   /** PostgreSQL; unset: PGlite in `<dataDir>/index`. */
   readonly databaseUrl?: string | undefined;
+  /** The URL is a connection pooler's (PgBouncer...). */
+  readonly databasePooled?: boolean;
   /** NATS for JetStream; unset: `localPublisher` receives the events. */
   readonly natsUrl?: string | undefined;
   /** The in-process bus of all-in-one, used when there is no NATS URL. */
@@ -63,6 +65,7 @@ export async function openStorageRuntime(options: StorageRuntimeOptions): Promis
   const sql = await openIndex({
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
+    pooled: options.databasePooled ?? false,
     logger,
     // A hung database must fail a C-STORE well within the gateway's bound, not after pg's 30 s default.
     statementTimeoutMs: INDEX_STATEMENT_TIMEOUT_MS,
