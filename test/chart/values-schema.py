@@ -207,6 +207,7 @@ SCHEMA = {
                     "url": string(pattern=r"^(postgres(ql)?://.+)?$", description="PostgreSQL URL; the chart keeps it in a Secret."),
                     "existingSecret": string(),
                     "secretKey": string(minLength=1),
+                    "pooled": boolean("The URL is a connection pooler's (PgBouncer...): DICOMESH_DATABASE_POOLED."),
                 },
                 required=["secretKey"],
             ),

@@ -144,6 +144,10 @@ ReadWriteOnce
     secretKeyRef:
       name: {{ include "dicomesh.databaseSecretName" . }}
       key: {{ .Values.database.secretKey }}
+{{- if .Values.database.pooled }}
+- name: DICOMESH_DATABASE_POOLED
+  value: "true"
+{{- end }}
 {{- end -}}
 
 {{- define "dicomesh.natsEnv" -}}
