@@ -27,6 +27,8 @@ export interface NatsServer {
 export interface StartNatsOptions {
   /** Deadline for the server to report ready (default 10 s). */
   readonly readyTimeoutMs?: number;
+  /** More command-line options, e.g. `['--user', 'u', '--pass', 'p']`; `url` never carries credentials. */
+  readonly args?: readonly string[];
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -45,9 +47,8 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {
       throw new Error(`nats-server on port ${port} is already running`);
     }
-    const proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...(options.args ?? [])];
+    const proc = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
     await new Promise<void>((resolve, reject) => {

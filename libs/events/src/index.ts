@@ -30,6 +30,7 @@ export {
   JetStreamPublisher,
   type JetStreamPublisherOptions,
 } from './jetstream-publisher.js';
+export { type NatsServers, NatsUrlError, natsServers } from './nats-servers.js';
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRelayStats } from './outbox-relay.js';
 export { ReconnectingPublisher, type ReconnectingPublisherOptions } from './reconnecting-publisher.js';
 export { DUPLICATE_WINDOW_MS } from './stream-settings.js';

@@ -13,6 +13,7 @@ import {
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { STREAM_NAME, STREAM_SUBJECTS } from './events-api.js';
 import { JetStreamSetupError } from './events-errors.js';
+import { natsServers } from './nats-servers.js';
 import { DUPLICATE_WINDOW_MS } from './stream-settings.js';
 
 /** Pause between reconnect attempts (reconnects never stop). */
@@ -43,13 +44,16 @@ export const streamConfig: Partial<StreamConfig> & { name: string } = {
   duplicate_window: DUPLICATE_WINDOW_MS * 1_000_000, // nanoseconds
 };
 
-/** Connects to NATS; the connection reconnects forever every ~250 ms once established. */
+/**
+ * Connects to NATS; the connection reconnects forever every ~250 ms once established. `url`: servers, each
+ * a URL or a comma-separated list, credentials written in them (nats-servers.ts).
+ */
 export async function connectJetStream(
   url: string | readonly string[],
   options: JetStreamConnectOptions,
 ): Promise<JetStreamConnection> {
   const nc = await connect({
-    servers: typeof url === 'string' ? url : [...url],
+    ...natsServers(url),
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: RECONNECT_WAIT_MS,

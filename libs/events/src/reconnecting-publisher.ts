@@ -9,6 +9,7 @@ import type { EventPublisher, PublishOptions } from './events-api.js';
 import { EventPublishError } from './events-errors.js';
 import { connectJetStream, type JetStreamConnection } from './jetstream-connection.js';
 import { JetStreamPublisher } from './jetstream-publisher.js';
+import { natsServers } from './nats-servers.js';
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5_000;
@@ -32,6 +33,7 @@ export class ReconnectingPublisher implements EventPublisher {
     private readonly options: ReconnectingPublisherOptions,
   ) {
     this.logger = options.logger ?? createLogger('events');
+    natsServers(url); // a setting that can never connect fails the service's start, not every retry
     this.firstAttempt = this.attempt(FIRST_RETRY_MS);
   }
 
