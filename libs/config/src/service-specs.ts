@@ -128,7 +128,9 @@ export const gatewaySpec = {
   natsUrl: str({
     env: 'DICOMESH_NATS_URL',
     optional: true,
-    description: 'NATS server(s) for association events (JetStream); unset: events are not published.',
+    secret: true,
+    description:
+      'NATS server(s) for association events (JetStream); unset: events are not published. Several: comma-separated; credentials in the URL (nats://user:password@host, nats://token@host).',
   }),
   storageUrl: grpcTarget({
     env: 'DICOMESH_STORAGE_URL',
@@ -212,7 +214,9 @@ export const storageSpec = {
   natsUrl: str({
     env: 'DICOMESH_NATS_URL',
     optional: true,
-    description: 'NATS server(s) for JetStream events, e.g. nats://nats:4222; unset: in-process event bus.',
+    secret: true,
+    description:
+      'NATS server(s) for JetStream events, e.g. nats://nats:4222; unset: in-process event bus. Several: comma-separated; credentials in the URL (nats://user:password@host, nats://token@host).',
   }),
   duplicates: oneOf([DuplicatePolicy.Ignore, DuplicatePolicy.Overwrite], {
     env: 'DICOMESH_STORE_DUPLICATES',
@@ -358,7 +362,9 @@ export const retrieveSpec = {
   natsUrl: str({
     env: 'DICOMESH_NATS_URL',
     optional: true,
-    description: 'NATS server(s) for dicomesh.v1.retrieve.completed events; unset: not published.',
+    secret: true,
+    description:
+      'NATS server(s) for dicomesh.v1.retrieve.completed events; unset: not published. Several: comma-separated; credentials in the URL (nats://user:password@host, nats://token@host).',
   }),
   subOperationTimeoutMs: duration({
     env: 'DICOMESH_DIMSE_TIMEOUT',
