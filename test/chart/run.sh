@@ -112,6 +112,8 @@ refuses "the kubernetes AE registry without an API token is refused" "automountT
   helm template dicomesh "$chart" --kube-version "$K8S_VERSION" --set aeRegistry.source=kubernetes
 refuses "OTLP traces without an endpoint are refused" "telemetry.otlp.endpoint is required" \
   helm template dicomesh "$chart" --kube-version "$K8S_VERSION" --set telemetry.tracesExporter=otlp
+refuses "NATS credentials in a plain value are refused (they belong in nats.existingSecret)" "nats.url" \
+  helm template dicomesh "$chart" --kube-version "$K8S_VERSION" --set nats.url=nats://user:secret@nats:4222
 
 check "helm unittest (test/chart/unit)" \
   helm unittest --strict --file "../../test/chart/unit/*_test.yaml" "$chart"

@@ -211,7 +211,19 @@ SCHEMA = {
                 },
                 required=["secretKey"],
             ),
-            "nats": obj({"url": string(pattern=r"^((nats|tls)://[^,]+)?(,(nats|tls)://[^,]+)*$")}),
+            "trustedCa": obj({"secretName": string(), "key": string(minLength=1)}, required=["key"]),
+            "nats": obj(
+                {
+                    # No credentials (no '@') in a plain value: they belong in existingSecret.
+                    "url": string(
+                        pattern=r"^((nats|tls)://[^,@]+)?(,(nats|tls)://[^,@]+)*$",
+                        description="NATS server URL(s), without credentials (use existingSecret for those).",
+                    ),
+                    "existingSecret": string(),
+                    "secretKey": string(minLength=1),
+                },
+                required=["secretKey"],
+            ),
             "telemetry": obj(
                 {
                     "logLevel": string(enum=["debug", "info", "warn", "error"]),

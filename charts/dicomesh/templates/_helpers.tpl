@@ -151,9 +151,17 @@ ReadWriteOnce
 {{- end -}}
 
 {{- define "dicomesh.natsEnv" -}}
+{{- if .Values.nats.existingSecret }}
+- name: DICOMESH_NATS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.nats.existingSecret }}
+      key: {{ .Values.nats.secretKey }}
+{{- else }}
 {{- with .Values.nats.url }}
 - name: DICOMESH_NATS_URL
   value: {{ . | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -218,6 +226,8 @@ ports and affinity come from the templates dicomesh.<component>.env, .volumes, .
 {{- $component := .component -}}
 {{- $values := index $root.Values $component -}}
 {{- $ctx := dict "root" $root "component" $component -}}
+{{- /* Where trustedCa's Secret is mounted: NODE_EXTRA_CA_CERTS names its file. */ -}}
+{{- $trustedCaDir := "/etc/dicomesh/trusted-ca" -}}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -288,6 +298,10 @@ spec:
             - name: DICOMESH_SHUTDOWN_GRACE
               value: {{ $values.shutdownGrace | quote }}
             {{- include "dicomesh.telemetryEnv" $ctx | nindent 12 }}
+            {{- if $root.Values.trustedCa.secretName }}
+            - name: NODE_EXTRA_CA_CERTS
+              value: {{ printf "%s/%s" $trustedCaDir $root.Values.trustedCa.key | quote }}
+            {{- end }}
             {{- include (printf "dicomesh.%s.env" $component) $root | nindent 12 }}
             {{- with $values.extraEnv }}
             {{- toYaml . | nindent 12 }}
@@ -298,11 +312,21 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if $root.Values.trustedCa.secretName }}
+            - name: trusted-ca
+              mountPath: {{ $trustedCaDir }}
+              readOnly: true
+            {{- end }}
             {{- include (printf "dicomesh.%s.volumeMounts" $component) $root | nindent 12 }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $root.Values.tmpSizeLimit }}
+        {{- with $root.Values.trustedCa.secretName }}
+        - name: trusted-ca
+          secret:
+            secretName: {{ . }}
+        {{- end }}
         {{- include (printf "dicomesh.%s.volumes" $component) $root | nindent 8 }}
       {{- with $values.nodeSelector }}
       nodeSelector:
