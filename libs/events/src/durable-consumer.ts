@@ -39,6 +39,8 @@ export interface DurableConsumerOptions {
   readonly name?: string;
   /** Unacknowledged messages are redelivered after this long (default 30 s). */
   readonly ackWaitMs?: number;
+  /** A `.creds` file to authenticate with. */
+  readonly credsFile?: string;
 }
 
 export interface DurableConsumer extends AsyncIterable<ReceivedEvent> {
@@ -54,6 +56,7 @@ export async function durableConsumer(
 ): Promise<DurableConsumer> {
   const connection = await connectJetStream(url, {
     name: options.name ?? `dicomesh-consumer-${options.durable}`,
+    ...(options.credsFile === undefined ? {} : { credsFile: options.credsFile }),
   });
   let messages: ConsumerMessages;
   try {

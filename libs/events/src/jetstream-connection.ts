@@ -11,6 +11,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { credsFileAuthenticator } from './creds-file.js';
 import { STREAM_NAME, STREAM_SUBJECTS } from './events-api.js';
 import { JetStreamSetupError } from './events-errors.js';
 import { natsServers } from './nats-servers.js';
@@ -24,6 +25,8 @@ export interface JetStreamConnectOptions {
   readonly name: string;
   /** Deadline of the first connection (default 5 s). Later disconnections reconnect forever. */
   readonly connectTimeoutMs?: number;
+  /** A `.creds` file (user JWT and NKey seed) to authenticate with, read at every (re)connect. */
+  readonly credsFile?: string;
 }
 
 export interface JetStreamConnection {
@@ -54,6 +57,7 @@ export async function connectJetStream(
 ): Promise<JetStreamConnection> {
   const nc = await connect({
     ...natsServers(url),
+    ...(options.credsFile === undefined ? {} : { authenticator: credsFileAuthenticator(options.credsFile) }),
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: RECONNECT_WAIT_MS,

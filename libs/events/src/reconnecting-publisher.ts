@@ -5,6 +5,7 @@
  * reconnects by itself.
  */
 import { createLogger, type Logger } from '@dicomesh/telemetry';
+import { credsFileAuthenticator } from './creds-file.js';
 import type { EventPublisher, PublishOptions } from './events-api.js';
 import { EventPublishError } from './events-errors.js';
 import { connectJetStream, type JetStreamConnection } from './jetstream-connection.js';
@@ -17,6 +18,8 @@ const MAX_RETRY_MS = 5_000;
 export interface ReconnectingPublisherOptions {
   /** Connection name shown by the server (`dicomesh-storage`). */
   readonly name: string;
+  /** A `.creds` file to authenticate with (DICOMESH_NATS_CREDS_FILE). */
+  readonly credsFile?: string;
   readonly logger?: Logger;
 }
 
@@ -33,7 +36,9 @@ export class ReconnectingPublisher implements EventPublisher {
     private readonly options: ReconnectingPublisherOptions,
   ) {
     this.logger = options.logger ?? createLogger('events');
-    natsServers(url); // a setting that can never connect fails the service's start, not every retry
+    // Settings that can never connect fail the service's start, not every retry.
+    natsServers(url);
+    if (options.credsFile !== undefined) credsFileAuthenticator(options.credsFile);
     this.firstAttempt = this.attempt(FIRST_RETRY_MS);
   }
 
@@ -61,7 +66,10 @@ export class ReconnectingPublisher implements EventPublisher {
   private async attempt(delayMs: number): Promise<void> {
     let connection: JetStreamConnection | undefined;
     try {
-      connection = await connectJetStream(this.url, { name: this.options.name });
+      connection = await connectJetStream(this.url, {
+        name: this.options.name,
+        ...(this.options.credsFile === undefined ? {} : { credsFile: this.options.credsFile }),
+      });
       await connection.ensureStream();
       if (this.closed) {
         await connection.close();
