@@ -36,10 +36,10 @@ proto-check: deps
 lint: deps
 	npm run lint
 
-## Every vitest test. The fault, scale and pooler tests (whole topologies, 5 GiB objects, kill -9) run after
+## Every vitest test. The fault, scale and deployment tests (whole topologies, 5 GiB objects, kill -9) run after
 ## the others and one file at a time: beside them the disk and both cores are saturated, and the other tests'
 ## deadlines would measure the machine instead of the code.
-HEAVY_TESTS := test/faults test/scale test/pooler
+HEAVY_TESTS := test/faults test/scale test/deployment
 unit: build
 	$(BIN)/vitest run --config .config/vitest.config.ts $(foreach t,$(HEAVY_TESTS),--exclude '$(t)/**')
 	$(BIN)/vitest run --config .config/vitest.config.ts --no-file-parallelism $(HEAVY_TESTS)

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './free-port.ts';
+import { writeNatsOperatorFiles } from './nats-operator.ts';
 import { type NatsServer, startNats } from './nats-server.ts';
 import { type PgBouncer, type PoolMode, startPgBouncer } from './pgbouncer.ts';
 import { type PostgresServer, startPostgres } from './postgres.ts';
@@ -47,6 +48,8 @@ export interface Topology {
   readonly dicomPort: number;
   readonly dataDir: string;
   readonly nats: NatsServer;
+  /** The .creds file the services use, when NATS runs in operator mode. */
+  readonly natsCredsFile: string | undefined;
   readonly postgres: PostgresServer;
   /** The pooler the services reach PostgreSQL through, when the options asked for one. */
   readonly pgbouncer: PgBouncer | undefined;
@@ -64,6 +67,8 @@ export interface TopologyOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Put PgBouncer in this mode between the services and PostgreSQL (DICOMESH_DATABASE_POOLED). */
   readonly pooler?: PoolMode;
+  /** Run nats-server in operator mode: the services need a .creds file (DICOMESH_NATS_CREDS_FILE). */
+  readonly natsOperator?: boolean;
 }
 
 /** PgBouncer's server connections to PostgreSQL, fewer than the services' clients. */
@@ -149,7 +154,11 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dicomesh-topology-')));
   await mkdir(join(dataDir, 'logs'), { recursive: true });
-  const [nats, postgres] = await Promise.all([startNats(), startPostgres()]);
+  const natsFiles = options.natsOperator ? await writeNatsOperatorFiles(dataDir) : undefined;
+  const [nats, postgres] = await Promise.all([
+    startNats(natsFiles ? { args: ['-c', natsFiles.configFile] } : {}),
+    startPostgres(),
+  ]);
   const pgbouncer =
     options.pooler === undefined
       ? undefined
@@ -167,6 +176,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     DICOMESH_DATA_DIR: dataDir,
     DICOMESH_DATABASE_URL: pgbouncer?.url ?? postgres.url,
     ...(pgbouncer ? { DICOMESH_DATABASE_POOLED: 'true' } : {}),
+    ...(natsFiles ? { DICOMESH_NATS_CREDS_FILE: natsFiles.credsFile } : {}),
     DICOMESH_NATS_URL: nats.url,
     DICOMESH_GRPC_HOST: '127.0.0.1',
     ...(options.aeFile ? { DICOMESH_AE_FILE: options.aeFile } : {}),
@@ -209,6 +219,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     dicomPort,
     dataDir,
     nats,
+    natsCredsFile: natsFiles?.credsFile,
     postgres,
     pgbouncer,
     services,

@@ -64,6 +64,16 @@ export const databasePoolerSpec = {
   }),
 } as const;
 
+/** How a service authenticates to NATS beyond the URL: the same variable wherever DICOMESH_NATS_URL is read. */
+export const natsCredentialsSpec = {
+  natsCredsFile: str({
+    env: 'DICOMESH_NATS_CREDS_FILE',
+    optional: true,
+    description:
+      "A NATS .creds file (user JWT and NKey seed, NATS's decentralized authentication), read at every (re)connect.",
+  }),
+} as const;
+
 /** The gateway: DICOM listener, association limits and timers, where the backends are. */
 export const gatewaySpec = {
   ...telemetrySpec,
@@ -132,6 +142,7 @@ export const gatewaySpec = {
     description:
       'NATS server(s) for association events (JetStream); unset: events are not published. Several: comma-separated; credentials in the URL (nats://user:password@host, nats://token@host).',
   }),
+  ...natsCredentialsSpec,
   storageUrl: grpcTarget({
     env: 'DICOMESH_STORAGE_URL',
     default: '127.0.0.1:50052',
@@ -218,6 +229,7 @@ export const storageSpec = {
     description:
       'NATS server(s) for JetStream events, e.g. nats://nats:4222; unset: in-process event bus. Several: comma-separated; credentials in the URL (nats://user:password@host, nats://token@host).',
   }),
+  ...natsCredentialsSpec,
   duplicates: oneOf([DuplicatePolicy.Ignore, DuplicatePolicy.Overwrite], {
     env: 'DICOMESH_STORE_DUPLICATES',
     default: DuplicatePolicy.Ignore,
@@ -366,6 +378,7 @@ export const retrieveSpec = {
     description:
       'NATS server(s) for dicomesh.v1.retrieve.completed events; unset: not published. Several: comma-separated; credentials in the URL (nats://user:password@host, nats://token@host).',
   }),
+  ...natsCredentialsSpec,
   subOperationTimeoutMs: duration({
     env: 'DICOMESH_DIMSE_TIMEOUT',
     default: 60_000,

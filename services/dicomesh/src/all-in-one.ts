@@ -77,6 +77,7 @@ export async function runAllInOne(): Promise<void> {
     databaseUrl: storageConfig.databaseUrl,
     databasePooled: storageConfig.databasePooled,
     natsUrl: storageConfig.natsUrl,
+    natsCredsFile: storageConfig.natsCredsFile,
     localPublisher: bus,
     logger: createLogger('storage'),
   });
@@ -128,7 +129,11 @@ export async function runAllInOne(): Promise<void> {
   const gatewayPublisher: EventPublisher =
     config.natsUrl === undefined
       ? bus
-      : new ReconnectingPublisher(config.natsUrl, { name: 'dicomesh-gateway', logger });
+      : new ReconnectingPublisher(config.natsUrl, {
+          name: 'dicomesh-gateway',
+          logger,
+          ...(config.natsCredsFile === undefined ? {} : { credsFile: config.natsCredsFile }),
+        });
   const health = config.grpcPort > 0 ? await startHealthServer(config.dicomHost, config.grpcPort) : undefined;
   const gateway = await startGateway({
     aeTitle: config.aeTitle,

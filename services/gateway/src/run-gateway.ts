@@ -46,7 +46,11 @@ export async function runGateway(): Promise<void> {
   const publisher =
     config.natsUrl === undefined
       ? undefined
-      : new ReconnectingPublisher(config.natsUrl, { name: 'dicomesh-gateway', logger });
+      : new ReconnectingPublisher(config.natsUrl, {
+          name: 'dicomesh-gateway',
+          logger,
+          ...(config.natsCredsFile === undefined ? {} : { credsFile: config.natsCredsFile }),
+        });
   const gateway = await startGateway({
     aeTitle: config.aeTitle,
     host: config.dicomHost,

@@ -46,7 +46,11 @@ export async function runRetrieve(): Promise<void> {
   const blobStore = await createFsBlobStore(join(config.dataDir, BLOBS_DIRECTORY));
   let publisher: EventPublisher | undefined;
   if (config.natsUrl !== undefined) {
-    const reconnecting = new ReconnectingPublisher(config.natsUrl, { name: 'dicomesh-retrieve', logger });
+    const reconnecting = new ReconnectingPublisher(config.natsUrl, {
+      name: 'dicomesh-retrieve',
+      logger,
+      ...(config.natsCredsFile === undefined ? {} : { credsFile: config.natsCredsFile }),
+    });
     await reconnecting.firstAttempt;
     publisher = reconnecting;
   }

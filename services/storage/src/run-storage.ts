@@ -33,6 +33,7 @@ export async function runStorage(): Promise<void> {
     databaseUrl: config.databaseUrl,
     databasePooled: config.databasePooled,
     natsUrl: config.natsUrl,
+    natsCredsFile: config.natsCredsFile,
     logger,
   });
   const server = await startStorageServer({

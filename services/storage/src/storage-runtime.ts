@@ -35,6 +35,8 @@ export interface StorageRuntimeOptions {
   readonly databasePooled?: boolean;
   /** NATS for JetStream; unset: `localPublisher` receives the events. */
   readonly natsUrl?: string | undefined;
+  /** A `.creds` file for NATS. */
+  readonly natsCredsFile?: string | undefined;
   /** The in-process bus of all-in-one, used when there is no NATS URL. */
   readonly localPublisher?: EventPublisher;
   readonly logger: Logger;
@@ -76,7 +78,11 @@ export async function openStorageRuntime(options: StorageRuntimeOptions): Promis
   let ownsPublisher = false;
   if (options.natsUrl !== undefined) {
     // Storage starts while NATS is down: events wait in the outbox until the publisher connects.
-    const reconnecting = new ReconnectingPublisher(options.natsUrl, { name: 'dicomesh-storage', logger });
+    const reconnecting = new ReconnectingPublisher(options.natsUrl, {
+      name: 'dicomesh-storage',
+      logger,
+      ...(options.natsCredsFile === undefined ? {} : { credsFile: options.natsCredsFile }),
+    });
     await reconnecting.firstAttempt;
     publisher = reconnecting;
     ownsPublisher = true;
