@@ -221,8 +221,10 @@ SCHEMA = {
                     ),
                     "existingSecret": string(),
                     "secretKey": string(minLength=1),
+                    "credsSecret": string(),
+                    "credsKey": string(minLength=1),
                 },
-                required=["secretKey"],
+                required=["secretKey", "credsKey"],
             ),
             "telemetry": obj(
                 {

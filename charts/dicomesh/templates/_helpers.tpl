@@ -228,6 +228,9 @@ ports and affinity come from the templates dicomesh.<component>.env, .volumes, .
 {{- $ctx := dict "root" $root "component" $component -}}
 {{- /* Where trustedCa's Secret is mounted: NODE_EXTRA_CA_CERTS names its file. */ -}}
 {{- $trustedCaDir := "/etc/dicomesh/trusted-ca" -}}
+{{- /* The components that publish to NATS mount nats.credsSecret here; DICOMESH_NATS_CREDS_FILE names the file. */ -}}
+{{- $natsCredsDir := "/etc/dicomesh/nats" -}}
+{{- $natsCreds := and $root.Values.nats.credsSecret (has $component (list "gateway" "storage" "retrieve")) -}}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -302,6 +305,10 @@ spec:
             - name: NODE_EXTRA_CA_CERTS
               value: {{ printf "%s/%s" $trustedCaDir $root.Values.trustedCa.key | quote }}
             {{- end }}
+            {{- if $natsCreds }}
+            - name: DICOMESH_NATS_CREDS_FILE
+              value: {{ printf "%s/%s" $natsCredsDir $root.Values.nats.credsKey | quote }}
+            {{- end }}
             {{- include (printf "dicomesh.%s.env" $component) $root | nindent 12 }}
             {{- with $values.extraEnv }}
             {{- toYaml . | nindent 12 }}
@@ -317,6 +324,11 @@ spec:
               mountPath: {{ $trustedCaDir }}
               readOnly: true
             {{- end }}
+            {{- if $natsCreds }}
+            - name: nats-creds
+              mountPath: {{ $natsCredsDir }}
+              readOnly: true
+            {{- end }}
             {{- include (printf "dicomesh.%s.volumeMounts" $component) $root | nindent 12 }}
       volumes:
         - name: tmp
@@ -326,6 +338,11 @@ spec:
         - name: trusted-ca
           secret:
             secretName: {{ . }}
+        {{- end }}
+        {{- if $natsCreds }}
+        - name: nats-creds
+          secret:
+            secretName: {{ $root.Values.nats.credsSecret }}
         {{- end }}
         {{- include (printf "dicomesh.%s.volumes" $component) $root | nindent 8 }}
       {{- with $values.nodeSelector }}
