@@ -33,6 +33,9 @@ export interface NatsOperatorFiles {
   readonly configFile: string;
   /** A user of the JetStream account: its JWT and NKey seed. */
   readonly credsFile: string;
+  /** The configuration's text, and the same without the JetStream account (its users are then refused). */
+  readonly config: string;
+  readonly configWithoutAccount: string;
 }
 
 /** Writes `nats-operator.conf` and `user.creds` into `dir`. */
@@ -48,18 +51,18 @@ export async function writeNatsOperatorFiles(dir: string): Promise<NatsOperatorF
   const credsFile = join(dir, 'user.creds');
   await writeFile(credsFile, fmtCreds(user, userKey), { mode: 0o600 });
   const configFile = join(dir, 'nats-operator.conf');
-  await writeFile(
-    configFile,
+  const configWith = (accounts: readonly string[]) =>
     [
       `operator: ${operator}`,
       `system_account: ${systemKey.getPublicKey()}`,
       'resolver: MEMORY',
       'resolver_preload: {',
-      `  ${systemKey.getPublicKey()}: ${system}`,
-      `  ${accountKey.getPublicKey()}: ${account}`,
+      ...accounts,
       '}',
       '',
-    ].join('\n'),
-  );
-  return { configFile, credsFile };
+    ].join('\n');
+  const systemEntry = `  ${systemKey.getPublicKey()}: ${system}`;
+  const config = configWith([systemEntry, `  ${accountKey.getPublicKey()}: ${account}`]);
+  await writeFile(configFile, config);
+  return { configFile, credsFile, config, configWithoutAccount: configWith([systemEntry]) };
 }

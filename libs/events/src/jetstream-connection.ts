@@ -60,6 +60,9 @@ export async function connectJetStream(
     ...(options.credsFile === undefined ? {} : { authenticator: credsFileAuthenticator(options.credsFile) }),
     name: options.name,
     maxReconnectAttempts: -1,
+    // nats.js closes a connection for good after two authentication errors in a row (a server restarted with
+    // other accounts, credentials being rotated); an archive keeps trying until they are right again.
+    ignoreAuthErrorAbort: true,
     reconnectTimeWait: RECONNECT_WAIT_MS,
     reconnectJitter: 50,
     timeout: options.connectTimeoutMs ?? 5_000,

@@ -2,7 +2,8 @@
  * A JetStream publisher that a service can create while NATS is down: it connects (and creates the stream) in
  * the background, retrying with a capped backoff, and until then `publish` rejects with EventPublishError, which
  * the outbox relay treats like any NATS outage (the events wait in the outbox). Once connected, nats.js
- * reconnects by itself.
+ * reconnects by itself; should it give the connection up all the same (closed by the server, or by nats.js),
+ * the publisher starts connecting again from the beginning.
  */
 import { createLogger, type Logger } from '@dicomesh/telemetry';
 import { credsFileAuthenticator } from './creds-file.js';
@@ -63,6 +64,17 @@ export class ReconnectingPublisher implements EventPublisher {
     await this.publisher?.close();
   }
 
+  /** A connection closed under the publisher, not by close(): connect again. */
+  private onClosed(publisher: JetStreamPublisher, error: Error | undefined): void {
+    if (this.closed || this.publisher !== publisher) return;
+    this.publisher = undefined;
+    this.logger.error('NATS connection closed; connecting again', {
+      name: this.options.name,
+      error: error === undefined ? 'closed' : String(error),
+    });
+    void this.attempt(FIRST_RETRY_MS);
+  }
+
   private async attempt(delayMs: number): Promise<void> {
     let connection: JetStreamConnection | undefined;
     try {
@@ -75,8 +87,10 @@ export class ReconnectingPublisher implements EventPublisher {
         await connection.close();
         return;
       }
-      this.publisher = new JetStreamPublisher(connection);
+      const publisher = new JetStreamPublisher(connection);
+      this.publisher = publisher;
       this.logger.info('connected to NATS JetStream', { name: this.options.name });
+      void connection.nc.closed().then((error) => this.onClosed(publisher, error || undefined));
     } catch (error) {
       await connection?.close().catch(() => undefined);
       if (this.closed) return;
