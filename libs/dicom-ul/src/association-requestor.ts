@@ -1,5 +1,6 @@
 /** The association requestor: opens a TCP connection, sends A-ASSOCIATE-RQ and yields the established Association. */
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { AbortReason, AbortSource } from './abort-codes.js';
 import { DEFAULT_ARTIM_TIMEOUT_MS, DEFAULT_MAX_PDU_LENGTH } from './association-acceptor.js';
 import type { Association } from './association-api.js';
@@ -39,7 +40,15 @@ export interface RequestOptions {
   logger?: UlLogger;
   /** ARTIM for the release/abort waits; default 10000. */
   artimTimeoutMs?: number;
+  /**
+   * DICOM TLS (PS3.15 B.1): the association goes over TLS with these options (ca, key, cert...), at least TLS
+   * 1.2, the server's certificate checked against `ca` (or Node's trusted CAs) and the host name.
+   */
+  tls?: ConnectionOptions;
 }
+
+/** BCP 195, which PS3.15 B.9 points to: no TLS before 1.2. */
+const MIN_TLS_VERSION = 'TLSv1.2';
 
 export function buildAssociateRq(options: RequestOptions): AssociateRqPdu {
   if (
@@ -114,8 +123,19 @@ export function requestAssociation(options: RequestOptions): Promise<Association
       idleTimeoutMs: 0,
       logger,
       request,
+      connectedEvent: options.tls === undefined ? 'connect' : 'secureConnect',
       connect: () => {
-        const socket = connect({ host: options.host, port: options.port, noDelay: true });
+        const socket =
+          options.tls === undefined
+            ? connect({ host: options.host, port: options.port, noDelay: true })
+            : tlsConnect({
+                minVersion: MIN_TLS_VERSION,
+                ...options.tls,
+                host: options.host,
+                port: options.port,
+                // SNI takes a host name, never an address.
+                ...(isIP(options.host) === 0 ? { servername: options.host } : {}),
+              });
         timer = setTimeout(() => {
           if (connection.state === 'Sta4') {
             failure = new AssociationTransportError(
@@ -126,7 +146,7 @@ export function requestAssociation(options: RequestOptions): Promise<Association
             connection.abort(AbortSource.ServiceUser, AbortReason.NotSpecified);
           }
         }, connectTimeoutMs);
-        socket.once('connect', () => {
+        socket.once(options.tls === undefined ? 'connect' : 'secureConnect', () => {
           if (timer) clearTimeout(timer);
           timer = setTimeout(() => {
             failure = new AssociationAbortedError(AbortSource.ServiceUser, AbortReason.NotSpecified, {

@@ -46,6 +46,11 @@ export interface UpperLayerConnectionOptions {
   readonly logger: UlLogger;
   /** Requestor: how to open the transport, and the RQ to send. */
   readonly connect?: () => Socket;
+  /**
+   * Requestor: the socket's event that confirms the transport (Evt2): `connect` for TCP, `secureConnect` for
+   * a TLS socket (PS3.15 B.1: TLS is up before A-ASSOCIATE-RQ goes).
+   */
+  readonly connectedEvent?: 'connect' | 'secureConnect';
   readonly request?: AssociateRqPdu;
   /** Acceptor: the A-ASSOCIATE indication handler; answers with an AC or RJ PDU. */
   readonly negotiate?: (rq: AssociateRqPdu) => AssociateAcPdu | AssociateRjPdu;
@@ -372,7 +377,7 @@ export class UpperLayerConnection
     if (!this.options.connect) throw new Error('connectTransport: not a requestor');
     const socket = this.options.connect();
     this.bindSocket(socket);
-    socket.once('connect', () => this.safeDispatch({ name: 'Evt2' }));
+    socket.once(this.options.connectedEvent ?? 'connect', () => this.safeDispatch({ name: 'Evt2' }));
   }
 
   associateRequest(): AssociateRqPdu {

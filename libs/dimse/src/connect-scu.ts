@@ -2,6 +2,7 @@
  * Open an association as an SCU with the presentation contexts and roles a DIMSE client needs, and wrap it
  * in a DimseClient. Helpers build the usual context lists (verification, query/retrieve, storage).
  */
+import type { ConnectionOptions } from 'node:tls';
 import { requestAssociation } from '@dicomesh/dicom-ul';
 import { DimseClient } from './dimse-client.js';
 import type { DimseLogger } from './dimse-logger.js';
@@ -31,6 +32,8 @@ export interface ConnectScuOptions {
   readonly maxPduLength?: number;
   /** Asynchronous operations window to propose (operations we may invoke at once); default: not proposed (1). */
   readonly maxOperationsInvoked?: number;
+  /** DICOM TLS: the association goes over TLS with these options (see the UL's RequestOptions.tls). */
+  readonly tls?: ConnectionOptions;
   readonly logger?: DimseLogger;
 }
 
@@ -50,6 +53,7 @@ export async function connectScu(options: ConnectScuOptions): Promise<DimseClien
     ...(options.maxOperationsInvoked !== undefined
       ? { maxOperationsInvoked: options.maxOperationsInvoked }
       : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
   });
   return new DimseClient(association, options.logger ? { logger: options.logger } : {});
 }
