@@ -40,6 +40,9 @@ const tool = (summary: string, pick: (tools: Tools) => (args: ScuArgs) => Promis
   },
 });
 
+/** DICOM TLS, as DCMTK spells it (every tool takes it). */
+const TLS_USAGE = '[+tls KEY CERT | +tla] [+cf CA]...';
+
 export const COMMANDS: Readonly<Record<string, Command>> = {
   'all-in-one': service(
     'every service in one process (what `make run` starts)',
@@ -59,8 +62,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     'the retrieve (C-MOVE, C-GET) service',
     async () => (await import('@dicomesh/retrieve')).runRetrieve,
   ),
-  echo: tool('C-ECHO: [-aet AE] [-aec AE] HOST PORT', (tools) => tools.echoTool),
-  store: tool('C-STORE: [-aet AE] [-aec AE] [--async N] HOST PORT FILE...', (tools) => tools.storeTool),
+  echo: tool(`C-ECHO: [-aet AE] [-aec AE] ${TLS_USAGE} HOST PORT`, (tools) => tools.echoTool),
+  store: tool(
+    `C-STORE: [-aet AE] [-aec AE] [--async N] ${TLS_USAGE} HOST PORT FILE...`,
+    (tools) => tools.storeTool,
+  ),
   find: tool('C-FIND: [-P|-S] -k KEY=VALUE... [--cancel-after N] HOST PORT', (tools) => tools.findTool),
   move: tool(
     'C-MOVE: [-P|-S] -aem DEST -k KEY=VALUE... [--cancel-after N] HOST PORT',

@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parsePart10, UNCOMPRESSED_TRANSFER_SYNTAXES } from '@dicomesh/dicom';
@@ -25,15 +25,9 @@ import {
   startStorescp,
   tempDir,
 } from '../../../libs/dimse/test/support/dcmtk.js';
+import { dicomesh, LAUNCHER, NODE, type ToolRun } from './support/run-tool.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const LAUNCHER = join(ROOT, 'services/dicomesh/dist/main.js');
-/**
- * The project's Node (24, the `node` dev dependency, first on PATH under make): vitest started as
- * `node_modules/.bin/vitest` runs on whatever `node` PATH finds first, and the launcher needs Node 22.8+.
- */
-const PROJECT_NODE = join(ROOT, 'node_modules/.bin/node');
-const NODE = existsSync(PROJECT_NODE) ? PROJECT_NODE : process.execPath;
 const PREPARE_REAL_FILES = join(ROOT, 'libs/dimse/test/support/prepare_real_files.py');
 const MANY_STUDIES_SCRIPT = join(import.meta.dirname, 'support/many_studies.py');
 const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -67,7 +61,6 @@ const UNCOMPRESSED_FILES = ['CT_small.dcm', 'MR_small_implicit.dcm', 'MR_small_b
 
 const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
-const TOOL_TIMEOUT_MS = 60_000;
 const EXIT_TIMEOUT_MS = 30_000;
 
 const STATUS_SUCCESS = 0x0000;
@@ -76,39 +69,6 @@ const STATUS_CANCEL = 0xfe00;
 const STATUS_MOVE_DESTINATION_UNKNOWN = 0xa801;
 const STATUS_SUB_OPERATION_FAILURES = 0xb000;
 const MR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.4';
-
-type ToolEvent = { readonly event: string } & Readonly<Record<string, unknown>>;
-
-interface ToolRun {
-  readonly code: number | null;
-  readonly events: readonly ToolEvent[];
-  readonly stderr: string;
-}
-
-/** Runs `dicomesh ARGS...` (the built launcher) to completion; stdout is parsed as JSON lines. */
-function dicomesh(args: readonly string[]): Promise<ToolRun> {
-  return new Promise((done, fail) => {
-    const child = spawn(NODE, [LAUNCHER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), TOOL_TIMEOUT_MS);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      try {
-        const events = stdout
-          .split('\n')
-          .filter((line) => line !== '')
-          .map((line) => JSON.parse(line) as ToolEvent);
-        done({ code, events, stderr });
-      } catch (error) {
-        fail(new Error(`dicomesh ${args.join(' ')}: stdout is not JSON lines: ${stdout}`, { cause: error }));
-      }
-    });
-  });
-}
 
 const eventsNamed = (r: ToolRun, event: string) => r.events.filter((e) => e.event === event);
 const finalEvent = (r: ToolRun) => r.events.at(-1);
@@ -342,7 +302,9 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
       const option = await dicomesh(['echo', '-zz', ...address()]);
       expect(option.code).toBe(2);
       expect(option.stderr).toMatch(/unknown option -zz/);
-      expect(option.stderr).toMatch(/^usage: dicomesh echo \[-aet AE\] \[-aec AE\] HOST PORT$/m);
+      expect(option.stderr).toMatch(
+        /^usage: dicomesh echo \[-aet AE\] \[-aec AE\] \[\+tls KEY CERT \| \+tla\] \[\+cf CA\]\.\.\. HOST PORT$/m,
+      );
       const noPort = await dicomesh(['echo', '127.0.0.1']);
       expect(noPort.code).toBe(2);
       expect(noPort.stderr).toMatch(/HOST and PORT are required/);

@@ -23,8 +23,8 @@ import { type StorageServerHandle, startStorageServer } from '@dicomesh/storage'
 import { startTelemetry, type Telemetry } from '@dicomesh/telemetry';
 import { startVerificationServer, type VerificationServerHandle } from '@dicomesh/verification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestPki, signed, type TestPki } from '../../../test/support/certificates.js';
 import { connectBackends, type Gateway, startGateway } from '../src/index.js';
-import { makeTestPki, signed, type TestPki } from './support/certificates.js';
 
 const AE_TITLE = 'DICOMESH';
 const BACKEND_DEADLINE_MS = 3_000;

@@ -1,9 +1,13 @@
 /**
  * DCMTK-like arguments of the SCU tools: `[options] HOST PORT [FILE...]` with `-aet`, `-aec`, `-aem`,
  * `-k KEY=VALUE` (repeatable), `-P`/`-S` (patient or study root), `-od DIR`, `--cancel-after N`, for
- * C-GET `-cls UID` and `-x TS` (repeatable: the storage classes and transfer syntaxes to accept), and for
- * C-STORE `--async N` (the asynchronous operations window to propose).
+ * C-GET `-cls UID` and `-x TS` (repeatable: the storage classes and transfer syntaxes to accept), for
+ * C-STORE `--async N` (the asynchronous operations window to propose), and DICOM TLS as DCMTK spells it:
+ * `+tls KEY CERT` (with our certificate) or `+tla` (without), `+cf FILE` (repeatable: the certificates the
+ * peer's must chain to; without it, Node's trusted CAs).
  */
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { isValidUid } from '@dicomesh/dicom';
 
 export class UsageError extends Error {
@@ -31,6 +35,8 @@ export interface ScuArgs {
    * many C-STOREs are outstanding at once when the SCP agrees; absent, none is proposed (one at a time).
    */
   readonly maxOperationsInvoked?: number;
+  /** `+tls`/`+tla`: the association goes over TLS with these options. */
+  readonly tls?: ConnectionOptions;
   readonly files: readonly string[];
 }
 
@@ -49,12 +55,23 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
   let maxOperationsInvoked: number | undefined;
   const sopClasses: string[] = [];
   const transferSyntaxes: string[] = [];
+  let tlsMode: 'anonymous' | 'certificate' | undefined;
+  let identity: { key: Buffer; cert: Buffer } | undefined;
+  const trusted: Buffer[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = (): string => {
       const next = argv[++i];
       if (next === undefined) throw new UsageError(`${arg} needs a value`);
       return next;
+    };
+    const file = (): Buffer => {
+      const path = value();
+      try {
+        return readFileSync(path);
+      } catch (error) {
+        throw new UsageError(`${arg} ${path}: ${(error as Error).message}`);
+      }
     };
     const uid = (): string => {
       const next = value();
@@ -107,11 +124,27 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
         )
           throw new UsageError('--async needs a window of 1 to 65535 operations');
         break;
+      case '+tls':
+        tlsMode = 'certificate';
+        identity = { key: file(), cert: file() };
+        break;
+      case '+tla':
+        tlsMode = 'anonymous';
+        break;
+      case '+cf':
+        trusted.push(file());
+        break;
       default:
-        if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown option ${arg}`);
+        if ((arg.startsWith('-') || arg.startsWith('+')) && arg.length > 1)
+          throw new UsageError(`unknown option ${arg}`);
         positional.push(arg);
     }
   }
+  if (tlsMode === undefined && trusted.length > 0) throw new UsageError('+cf needs +tls or +tla');
+  const tls: ConnectionOptions | undefined =
+    tlsMode === undefined
+      ? undefined
+      : { ...(identity ?? {}), ...(trusted.length > 0 ? { ca: trusted } : {}) };
   const [host, portText, ...files] = positional;
   if (host === undefined || portText === undefined) throw new UsageError('HOST and PORT are required');
   const port = Number.parseInt(portText, 10);
@@ -129,6 +162,7 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
     sopClasses,
     transferSyntaxes,
     ...(maxOperationsInvoked === undefined ? {} : { maxOperationsInvoked }),
+    ...(tls === undefined ? {} : { tls }),
     files,
   };
 }
