@@ -1,6 +1,6 @@
 /** The association requestor: opens a TCP connection, sends A-ASSOCIATE-RQ and yields the established Association. */
 import { connect, isIP } from 'node:net';
-import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { AbortReason, AbortSource } from './abort-codes.js';
 import { DEFAULT_ARTIM_TIMEOUT_MS, DEFAULT_MAX_PDU_LENGTH } from './association-acceptor.js';
 import type { Association } from './association-api.js';
@@ -100,8 +100,10 @@ export function buildAssociateRq(options: RequestOptions): AssociateRqPdu {
 }
 
 /** Request an association; rejects with AssociationRejectedError, AssociationAbortedError or AssociationTransportError. */
-export function requestAssociation(options: RequestOptions): Promise<Association> {
+export async function requestAssociation(options: RequestOptions): Promise<Association> {
   const request = buildAssociateRq(options);
+  // Loaded only for TLS: the SCU tools start faster without it (every millisecond of a short store run counts).
+  const tls = options.tls === undefined ? undefined : await import('node:tls');
   const logger = resolveLogger(options.logger);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const acseTimeoutMs = options.acseTimeoutMs ?? 30_000;
@@ -126,9 +128,9 @@ export function requestAssociation(options: RequestOptions): Promise<Association
       connectedEvent: options.tls === undefined ? 'connect' : 'secureConnect',
       connect: () => {
         const socket =
-          options.tls === undefined
+          tls === undefined
             ? connect({ host: options.host, port: options.port, noDelay: true })
-            : tlsConnect({
+            : tls.connect({
                 minVersion: MIN_TLS_VERSION,
                 ...options.tls,
                 host: options.host,
