@@ -3,10 +3,11 @@
  * DICOMESH_NATS_CREDS_FILE, the gateway's association events and storage's instance.stored events reach it
  * (the outbox empties); a consumer without the .creds file is refused.
  */
-import { durableConsumer, type ReceivedEvent, Subject } from '@dicomesh/events';
+import { durableConsumer, Subject } from '@dicomesh/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pendingOutboxRows } from '../support/archive-state.ts';
 import { pollUntil } from '../support/poll.ts';
+import { receiveUntil } from '../support/received-events.ts';
 import { connectGateway, smallObject, storeGenerated } from '../support/scu.ts';
 import { startTopology, type Topology } from '../support/topology.ts';
 
@@ -43,23 +44,12 @@ describe('the services topology with NATS in operator mode', () => {
       filterSubject: Subject.InstanceStored,
       ...(natsCredsFile === undefined ? {} : { credsFile: natsCredsFile }),
     });
-    const received: ReceivedEvent[] = [];
-    const reading = (async () => {
-      for await (const event of consumer) {
-        received.push(event);
-        event.ack();
-      }
-    })();
-    try {
-      await pollUntil(
-        `${OBJECTS} instance.stored events`,
-        () => (received.length >= OBJECTS ? true : undefined),
-        EVENTS_DEADLINE_MS,
-      );
-    } finally {
-      await consumer.close();
-      await reading;
-    }
+    const received = await receiveUntil(
+      consumer,
+      `${OBJECTS} instance.stored events`,
+      (events) => events.length >= OBJECTS,
+      { timeoutMs: EVENTS_DEADLINE_MS },
+    );
     expect(new Set(received.map((e) => e.payload.sopInstanceUid))).toEqual(
       new Set(objects.map((o) => o.sopInstanceUid)),
     );

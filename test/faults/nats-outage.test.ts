@@ -3,10 +3,11 @@
  * outbox, committed with the index row); once NATS is back, a durable consumer of
  * `dicomesh.v1.instance.stored` sees exactly one event per stored instance and the outbox drains.
  */
-import { durableConsumer, type ReceivedEvent, Subject } from '@dicomesh/events';
+import { durableConsumer, Subject } from '@dicomesh/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instanceCount, pendingOutboxRows } from '../support/archive-state.ts';
 import { pollUntil } from '../support/poll.ts';
+import { receiveUntil } from '../support/received-events.ts';
 import { connectGateway, type GeneratedObject, smallObject, storeGenerated } from '../support/scu.ts';
 import { startTopology, type Topology } from '../support/topology.ts';
 
@@ -60,25 +61,13 @@ describe('NATS stopped during 100 C-STOREs', () => {
       durable: 'fault-test-instance-stored',
       filterSubject: Subject.InstanceStored,
     });
-    const received: ReceivedEvent[] = [];
-    const reading = (async () => {
-      for await (const event of consumer) {
-        received.push(event);
-        event.ack();
-      }
-    })();
-    try {
-      await pollUntil(
-        `${TOTAL} instance.stored events`,
-        () => (new Set(received.map((e) => e.payload.sopInstanceUid)).size >= TOTAL ? true : undefined),
-        EVENTS_DEADLINE_MS,
-      );
-      // A settle window (the one timed wait here): a duplicate event would arrive in it.
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-    } finally {
-      await consumer.close();
-      await reading;
-    }
+    // A settle window after them (the one timed wait here): a duplicate event would arrive in it.
+    const received = await receiveUntil(
+      consumer,
+      `${TOTAL} instance.stored events`,
+      (events) => new Set(events.map((e) => e.payload.sopInstanceUid)).size >= TOTAL,
+      { timeoutMs: EVENTS_DEADLINE_MS, settleMs: SETTLE_MS },
+    );
 
     const uids = received.map((e) => e.payload.sopInstanceUid);
     expect(received).toHaveLength(TOTAL);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/free-port.js';
 import { type NatsServer, startNats } from '../../../test/support/nats-server.js';
-import { connectJetStream, type JetStreamConnection, Subject } from '../src/index.js';
+import { publishOnce as publishTo } from './support/events-support.js';
 
 const USER = 'dicomesh';
 /** Characters a URL must percent-encode. */
@@ -31,18 +31,8 @@ function withCredentials(url: string, userinfo: string): string {
   return url.replace('nats://', `nats://${userinfo}@`);
 }
 
-/** Connects, creates the stream and publishes one event: the whole path a service takes. */
-async function publishOnce(url: string): Promise<void> {
-  let connection: JetStreamConnection | undefined;
-  try {
-    connection = await connectJetStream(url, { name: 'events-test-auth', connectTimeoutMs: 2_000 });
-    await connection.ensureStream();
-    const ack = await connection.js.publish(Subject.InstanceStored, '{}');
-    expect(ack.seq).toBeGreaterThan(0);
-  } finally {
-    await connection?.close();
-  }
-}
+/** One event through a fresh connection to `url`. */
+const publishOnce = (url: string) => publishTo(url, { name: 'events-test-auth', connectTimeoutMs: 2_000 });
 
 describe('NATS credentials in the URL', () => {
   it('user and password: refused without them, connected and published with them', async () => {

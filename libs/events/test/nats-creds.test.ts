@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NatsOperatorFiles, writeNatsOperatorFiles } from '../../../test/support/nats-operator.js';
 import { type NatsServer, startNats } from '../../../test/support/nats-server.js';
 import { pollUntil } from '../../../test/support/poll.js';
-import { connectJetStream, type JetStreamConnection, ReconnectingPublisher, Subject } from '../src/index.js';
+import { connectJetStream, ReconnectingPublisher, Subject } from '../src/index.js';
+import { publishOnce } from './support/events-support.js';
 
 /** How long the server refuses the credentials: long enough for several of nats.js's reconnects. */
 const AUTH_ERROR_WINDOW_MS = 1_500;
@@ -38,15 +39,7 @@ describe('a NATS .creds file', () => {
     await expect(
       connectJetStream(nats.url, { name: 'events-test-creds', connectTimeoutMs: 2_000 }),
     ).rejects.toThrow(/Authorization Violation/i);
-    let connection: JetStreamConnection | undefined;
-    try {
-      connection = await connectJetStream(nats.url, { name: 'events-test-creds', credsFile });
-      await connection.ensureStream();
-      const ack = await connection.js.publish(Subject.InstanceStored, '{}');
-      expect(ack.seq).toBeGreaterThan(0);
-    } finally {
-      await connection?.close();
-    }
+    await publishOnce(nats.url, { name: 'events-test-creds', credsFile });
   });
 
   it('a publisher with a creds file that is not there fails at once, not at every retry', () => {

@@ -3,7 +3,13 @@ import type { OutboxEvent, OutboxRow, OutboxStore } from '@dicomesh/archive';
 import type { LogFields, Logger } from '@dicomesh/telemetry';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { STREAM_NAME } from '../../src/index.js';
+import {
+  connectJetStream,
+  type JetStreamConnection,
+  type JetStreamConnectOptions,
+  STREAM_NAME,
+  Subject,
+} from '../../src/index.js';
 
 /** Polls `condition` until it holds, failing with `what` after `timeoutMs`. Never a fixed sleep. */
 export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
@@ -88,5 +94,18 @@ export async function streamCount(url: string, subject: string): Promise<number>
     return info.state.subjects?.[subject] ?? 0;
   } finally {
     await nc.close();
+  }
+}
+
+/** Connects, creates the stream and publishes one event: the whole path a service takes to NATS. */
+export async function publishOnce(url: string, options: JetStreamConnectOptions): Promise<void> {
+  let connection: JetStreamConnection | undefined;
+  try {
+    connection = await connectJetStream(url, options);
+    await connection.ensureStream();
+    const ack = await connection.js.publish(Subject.InstanceStored, '{}');
+    if (!(ack.seq > 0)) throw new Error(`no sequence in the PubAck: ${JSON.stringify(ack)}`);
+  } finally {
+    await connection?.close();
   }
 }
