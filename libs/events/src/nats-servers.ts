@@ -37,10 +37,17 @@ function parseServer(server: string): { url: string; credentials: Credentials | 
     throw new NatsUrlError('a NATS server is not a URL', { cause: error });
   }
   if (url.hostname === '') throw new NatsUrlError('a NATS server has no host');
-  const credentials =
-    url.username === '' && url.password === ''
-      ? undefined
-      : { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+  let credentials: Credentials | undefined;
+  try {
+    credentials =
+      url.username === '' && url.password === ''
+        ? undefined
+        : { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+  } catch (error) {
+    throw new NatsUrlError('a NATS server has credentials that are not percent-encoded right', {
+      cause: error,
+    });
+  }
   url.username = '';
   url.password = '';
   return { url: url.toString(), credentials };

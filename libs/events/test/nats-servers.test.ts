@@ -37,6 +37,7 @@ describe('natsServers', () => {
     expect(() => natsServers('nats://u:one@a:4222,nats://u:two@b:4222')).toThrow(NatsUrlError);
     expect(() => natsServers(' , ')).toThrow(NatsUrlError);
     expect(() => natsServers('nats://u:pw@[bad')).toThrow(NatsUrlError);
+    expect(() => natsServers('nats://u:p%zz@a:4222')).toThrow(NatsUrlError);
   });
 
   it('never puts a password in its error message', () => {
