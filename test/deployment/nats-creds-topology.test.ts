@@ -42,7 +42,7 @@ describe('the services topology with NATS in operator mode', () => {
     const consumer = await durableConsumer(nats.url, {
       durable: 'creds-test-instance-stored',
       filterSubject: Subject.InstanceStored,
-      ...(natsCredsFile === undefined ? {} : { credsFile: natsCredsFile }),
+      credsFile: natsCredsFile,
     });
     const received = await receiveUntil(
       consumer,

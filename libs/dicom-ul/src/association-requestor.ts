@@ -104,6 +104,7 @@ export async function requestAssociation(options: RequestOptions): Promise<Assoc
   const request = buildAssociateRq(options);
   // Loaded only for TLS: the SCU tools start faster without it (every millisecond of a short store run counts).
   const tls = options.tls === undefined ? undefined : await import('node:tls');
+  const transportReady = tls === undefined ? 'connect' : 'secureConnect';
   const logger = resolveLogger(options.logger);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const acseTimeoutMs = options.acseTimeoutMs ?? 30_000;
@@ -125,7 +126,7 @@ export async function requestAssociation(options: RequestOptions): Promise<Assoc
       idleTimeoutMs: 0,
       logger,
       request,
-      connectedEvent: options.tls === undefined ? 'connect' : 'secureConnect',
+      connectedEvent: transportReady,
       connect: () => {
         const socket =
           tls === undefined
@@ -148,7 +149,7 @@ export async function requestAssociation(options: RequestOptions): Promise<Assoc
             connection.abort(AbortSource.ServiceUser, AbortReason.NotSpecified);
           }
         }, connectTimeoutMs);
-        socket.once(options.tls === undefined ? 'connect' : 'secureConnect', () => {
+        socket.once(transportReady, () => {
           if (timer) clearTimeout(timer);
           timer = setTimeout(() => {
             failure = new AssociationAbortedError(AbortSource.ServiceUser, AbortReason.NotSpecified, {

@@ -40,7 +40,7 @@ export interface DurableConsumerOptions {
   /** Unacknowledged messages are redelivered after this long (default 30 s). */
   readonly ackWaitMs?: number;
   /** A `.creds` file to authenticate with. */
-  readonly credsFile?: string;
+  readonly credsFile?: string | undefined;
 }
 
 export interface DurableConsumer extends AsyncIterable<ReceivedEvent> {
@@ -56,7 +56,7 @@ export async function durableConsumer(
 ): Promise<DurableConsumer> {
   const connection = await connectJetStream(url, {
     name: options.name ?? `dicomesh-consumer-${options.durable}`,
-    ...(options.credsFile === undefined ? {} : { credsFile: options.credsFile }),
+    credsFile: options.credsFile,
   });
   let messages: ConsumerMessages;
   try {

@@ -26,7 +26,7 @@ export interface JetStreamConnectOptions {
   /** Deadline of the first connection (default 5 s). Later disconnections reconnect forever. */
   readonly connectTimeoutMs?: number;
   /** A `.creds` file (user JWT and NKey seed) to authenticate with, read at every (re)connect. */
-  readonly credsFile?: string;
+  readonly credsFile?: string | undefined;
 }
 
 export interface JetStreamConnection {

@@ -20,7 +20,7 @@ export interface ReconnectingPublisherOptions {
   /** Connection name shown by the server (`dicomesh-storage`). */
   readonly name: string;
   /** A `.creds` file to authenticate with (DICOMESH_NATS_CREDS_FILE). */
-  readonly credsFile?: string;
+  readonly credsFile?: string | undefined;
   readonly logger?: Logger;
 }
 
@@ -80,7 +80,7 @@ export class ReconnectingPublisher implements EventPublisher {
     try {
       connection = await connectJetStream(this.url, {
         name: this.options.name,
-        ...(this.options.credsFile === undefined ? {} : { credsFile: this.options.credsFile }),
+        credsFile: this.options.credsFile,
       });
       await connection.ensureStream();
       if (this.closed) {

@@ -132,7 +132,7 @@ export async function runAllInOne(): Promise<void> {
       : new ReconnectingPublisher(config.natsUrl, {
           name: 'dicomesh-gateway',
           logger,
-          ...(config.natsCredsFile === undefined ? {} : { credsFile: config.natsCredsFile }),
+          credsFile: config.natsCredsFile,
         });
   const health = config.grpcPort > 0 ? await startHealthServer(config.dicomHost, config.grpcPort) : undefined;
   const gateway = await startGateway({

@@ -49,7 +49,7 @@ export async function runGateway(): Promise<void> {
       : new ReconnectingPublisher(config.natsUrl, {
           name: 'dicomesh-gateway',
           logger,
-          ...(config.natsCredsFile === undefined ? {} : { credsFile: config.natsCredsFile }),
+          credsFile: config.natsCredsFile,
         });
   const gateway = await startGateway({
     aeTitle: config.aeTitle,

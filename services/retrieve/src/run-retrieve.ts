@@ -49,7 +49,7 @@ export async function runRetrieve(): Promise<void> {
     const reconnecting = new ReconnectingPublisher(config.natsUrl, {
       name: 'dicomesh-retrieve',
       logger,
-      ...(config.natsCredsFile === undefined ? {} : { credsFile: config.natsCredsFile }),
+      credsFile: config.natsCredsFile,
     });
     await reconnecting.firstAttempt;
     publisher = reconnecting;

@@ -81,7 +81,7 @@ export async function openStorageRuntime(options: StorageRuntimeOptions): Promis
     const reconnecting = new ReconnectingPublisher(options.natsUrl, {
       name: 'dicomesh-storage',
       logger,
-      ...(options.natsCredsFile === undefined ? {} : { credsFile: options.natsCredsFile }),
+      credsFile: options.natsCredsFile,
     });
     await reconnecting.firstAttempt;
     publisher = reconnecting;

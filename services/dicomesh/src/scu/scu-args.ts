@@ -55,7 +55,7 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
   let maxOperationsInvoked: number | undefined;
   const sopClasses: string[] = [];
   const transferSyntaxes: string[] = [];
-  let tlsMode: 'anonymous' | 'certificate' | undefined;
+  let useTls = false;
   let identity: { key: Buffer; cert: Buffer } | undefined;
   const trusted: Buffer[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -125,11 +125,11 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
           throw new UsageError('--async needs a window of 1 to 65535 operations');
         break;
       case '+tls':
-        tlsMode = 'certificate';
+        useTls = true;
         identity = { key: file(), cert: file() };
         break;
       case '+tla':
-        tlsMode = 'anonymous';
+        useTls = true;
         break;
       case '+cf':
         trusted.push(file());
@@ -140,11 +140,10 @@ export function parseScuArgs(argv: readonly string[]): ScuArgs {
         positional.push(arg);
     }
   }
-  if (tlsMode === undefined && trusted.length > 0) throw new UsageError('+cf needs +tls or +tla');
-  const tls: ConnectionOptions | undefined =
-    tlsMode === undefined
-      ? undefined
-      : { ...(identity ?? {}), ...(trusted.length > 0 ? { ca: trusted } : {}) };
+  if (!useTls && trusted.length > 0) throw new UsageError('+cf needs +tls or +tla');
+  const tls: ConnectionOptions | undefined = useTls
+    ? { ...(identity ?? {}), ...(trusted.length > 0 ? { ca: trusted } : {}) }
+    : undefined;
   const [host, portText, ...files] = positional;
   if (host === undefined || portText === undefined) throw new UsageError('HOST and PORT are required');
   const port = Number.parseInt(portText, 10);
