@@ -159,10 +159,19 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     startNats(natsFiles ? { args: ['-c', natsFiles.configFile] } : {}),
     startPostgres(),
   ]);
-  const pgbouncer =
-    options.pooler === undefined
-      ? undefined
-      : await startPgBouncer(postgres, { poolMode: options.pooler, poolSize: POOLER_SERVER_CONNECTIONS });
+  const disposeServers = async () => {
+    await Promise.all([nats.dispose(), postgres.dispose()]);
+  };
+  let pgbouncer: PgBouncer | undefined;
+  try {
+    pgbouncer =
+      options.pooler === undefined
+        ? undefined
+        : await startPgBouncer(postgres, { poolMode: options.pooler, poolSize: POOLER_SERVER_CONNECTIONS });
+  } catch (error) {
+    await disposeServers();
+    throw error;
+  }
   const dicomPort = options.dicomPort ?? (await freePort());
   const ports = {
     verification: await freePort(),
@@ -211,10 +220,21 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       DICOMESH_RETRIEVE_URL: `127.0.0.1:${ports.retrieve}`,
     }),
   };
-  await Promise.all([services.verification.start(), services.storage.start()]);
-  // Storage has migrated the index by the time it listens; query reads those tables.
-  await Promise.all([services.query.start(), services.retrieve.start()]);
-  await services.gateway.start();
+  const stopProcesses = async () => {
+    await Promise.all(Object.values(services).map((s) => s.stop()));
+    await pgbouncer?.dispose();
+    await disposeServers();
+  };
+  try {
+    await Promise.all([services.verification.start(), services.storage.start()]);
+    // Storage has migrated the index by the time it listens; query reads those tables.
+    await Promise.all([services.query.start(), services.retrieve.start()]);
+    await services.gateway.start();
+  } catch (error) {
+    // Nothing outlives a failed start; the data dir stays, with the logs the error points to.
+    await stopProcesses().catch(() => undefined);
+    throw error;
+  }
   return {
     dicomPort,
     dataDir,
@@ -224,9 +244,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     pgbouncer,
     services,
     async stop() {
-      await Promise.all(Object.values(services).map((s) => s.stop()));
-      await pgbouncer?.dispose();
-      await Promise.all([nats.dispose(), postgres.dispose()]);
+      await stopProcesses();
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
