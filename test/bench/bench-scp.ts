@@ -25,10 +25,10 @@ const MAX_PDU_LENGTH = 262_144;
  * (`dicomesh store --async`): the next object arrives while the last one is written.
  */
 const MAX_OPERATIONS_PERFORMED = 16;
-/** Data set bytes received between two scavenges (as the services' SCAVENGE_EVERY_BYTES). */
-const SCAVENGE_EVERY_BYTES = 2 * 1024 * 1024;
+/** Data set bytes received between two scavenges (one stream: the services' SCAVENGE_FLOOR_BYTES). */
+const SCAVENGE_EVERY_BYTES = 16 * 1024 * 1024;
 
-// The data sets' Buffers (one per socket read) are freed young, with a scavenge every 2 MiB received, as the
+// The data sets' Buffers (one per socket read) are freed young, with a scavenge every 16 MiB received, as the
 // services do (noteStreamedBytes in @dicomesh/rpc, not imported here so this SCP loads only dicom, dicom-ul
 // and dimse): left to V8, they pile up to its 64 MiB external-memory trigger and cost full mark-compacts.
 setFlagsFromString('--expose-gc');

@@ -109,7 +109,9 @@ export {
   StorageServiceWithChunkCodec as StorageServiceDefinition,
 } from './store-chunk-codec.js';
 export {
+  SCAVENGE_CEILING_BYTES,
   SCAVENGE_EVERY_BYTES,
+  SCAVENGE_FLOOR_BYTES,
   type StreamedBytes,
   startStreamedBytes,
 } from './streamed-bytes-scavenger.js';

@@ -1,6 +1,7 @@
 /**
  * Frees the Buffers of streamed data sets with a young-generation collection (a scavenge) every
- * SCAVENGE_EVERY_BYTES of data set passed on per stream in progress. A process that streams images (socket reads, gRPC frames and
+ * SCAVENGE_EVERY_BYTES of data set passed on per stream in progress, never more often than every
+ * SCAVENGE_FLOOR_BYTES and never less often than every SCAVENGE_CEILING_BYTES. A process that streams images (socket reads, gRPC frames and
  * messages) allocates many large Buffers and few JavaScript objects, so V8 seldom scavenges on its own; the
  * Buffers' memory then grows until V8's external-memory trigger (64 MiB) starts a full mark-compact of the
  * whole heap. Measured storing 400 CT images of 512 KiB through the services topology: storage ran 53
@@ -30,6 +31,24 @@ import { runInNewContext } from 'node:vm';
  * streams run at once, the more bytes pass between scavenges (each byte is held by about two Buffers).
  */
 export const SCAVENGE_EVERY_BYTES = 2 * 1024 * 1024;
+/**
+ * The fewest bytes passed on between two scavenges, however few streams are in progress: a scavenge costs
+ * most of a millisecond whatever it frees, so one every 2 MiB of a single stream cost more than the
+ * mark-compacts it saved. Measured with the library's SCP (test/bench/bench-scp.ts, which scavenges the same
+ * way) receiving eight times the 400 CT-size objects of `make bench` from `dicomesh store`, garbage collector
+ * time in its profile: 536-669 ms with a scavenge every 2 MiB, 204 ms every 8 MiB, 112-142 ms every 16 MiB,
+ * 67 ms every 32 MiB, 571 ms with none (V8's own mark-compacts). The 5 GiB object of
+ * test/faults/large-object.test.ts went through the services at 245-284 MiB/s instead of 204, storage taking
+ * 15-17 s of CPU instead of 21; the price is dead Buffers held longer: the gateway's peak RSS rose from 133 to
+ * 175-180 MiB (each byte passes through more than one Buffer there), storage's stayed at 188-195 MiB.
+ */
+export const SCAVENGE_FLOOR_BYTES = 16 * 1024 * 1024;
+/**
+ * The most bytes passed on between two scavenges, however many streams are in progress: below V8's own
+ * external-memory trigger (64 MiB), which starts a mark-compact of the whole heap. Without it, 32 streams in
+ * progress let 64 MiB pass, and 1 GiB of Buffers cost 9 mark-compacts instead of 1 or 2.
+ */
+export const SCAVENGE_CEILING_BYTES = 48 * 1024 * 1024;
 
 /** Percent of the old generation's limit at which incremental marking starts in a task... */
 export const MARKING_SOFT_TRIGGER = 50;
@@ -58,11 +77,18 @@ function scavenge(): void {
   gcFunction()({ type: 'minor' });
 }
 
+/** Bytes to pass on before the next scavenge: SCAVENGE_EVERY_BYTES per stream, within the floor and ceiling. */
+function scavengeThreshold(): number {
+  const perStreams = SCAVENGE_EVERY_BYTES * activeStreams;
+  return Math.min(SCAVENGE_CEILING_BYTES, Math.max(SCAVENGE_FLOOR_BYTES, perStreams));
+}
+
 /** One data set streaming through this process (a Store call received, or sent by the gateway). */
 export interface StreamedBytes {
   /**
    * Counts `bytes` passed on (a chunk received or sent); once SCAVENGE_EVERY_BYTES per stream in progress
-   * have passed since the last scavenge, one runs in the next turn of the event loop.
+   * (within SCAVENGE_FLOOR_BYTES and SCAVENGE_CEILING_BYTES) have passed since the last scavenge, one runs
+   * in the next turn of the event loop.
    */
   note(bytes: number): void;
   /** The stream is over (idempotent); call it however the stream ends. */
@@ -84,7 +110,7 @@ export function startStreamedBytes(): StreamedBytes {
   return {
     note(bytes: number): void {
       sinceScavenge += bytes;
-      if (scheduled || sinceScavenge < SCAVENGE_EVERY_BYTES * Math.max(1, activeStreams)) return;
+      if (scheduled || sinceScavenge < scavengeThreshold()) return;
       scheduled = true;
       setImmediate(scavenge);
     },
