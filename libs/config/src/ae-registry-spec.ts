@@ -21,7 +21,7 @@ export const aeRegistrySpec = {
     env: 'DICOMESH_AE_FILE',
     optional: true,
     description:
-      'YAML file of remote AEs (aeTitle, host, port, permissions) for the file source; unset: none.',
+      'YAML file of remote AEs (aeTitle, host, port) for the file source, each allowed everything (a C-MOVE destination too); unset: none.',
   }),
   aeNamespace: str({
     env: 'DICOMESH_AE_NAMESPACE',

@@ -351,12 +351,8 @@ export const retrieveSpec = {
     default: 'DICOMESH',
     description: 'Calling AE title of the associations to C-MOVE destinations.',
   }),
-  aeFile: str({
-    env: 'DICOMESH_AE_FILE',
-    optional: true,
-    description:
-      'YAML file of remote AEs (aeTitle, host, port): the C-MOVE destinations; unset: none (A801).',
-  }),
+  // The C-MOVE destinations: registered AEs granted moveDestination (every AE of a file); others get A801.
+  ...aeRegistrySpec,
   dataDir: str({
     env: 'DICOMESH_DATA_DIR',
     default: './data',

@@ -38,4 +38,9 @@ export {
 export type { KubernetesAeRegistry, KubernetesAeRegistryOptions } from './kubernetes-ae-registry.js';
 export { openAeRegistry } from './open-ae-registry.js';
 export type { OpenAeRegistryOptions } from './open-options.js';
+export {
+  type AeRegistryConfig,
+  registrySettingsFromConfig,
+  registrySettingsOrExit,
+} from './registry-settings-from-config.js';
 export { type BackoffOptions, DEFAULT_BACKOFF, RestartBackoff } from './restart-backoff.js';

@@ -5,13 +5,11 @@
 import { createPgClient, type SqlClient } from '@dicomesh/archive';
 import {
   DuplicatePolicy,
-  loadAeFile,
   readConfigOrExit,
   readGatewayConfig,
   readQueryConfig,
   readRetrieveConfig,
   readStorageConfig,
-  StaticAeRegistry,
 } from '@dicomesh/config';
 import {
   associationEventPublisher,
@@ -19,9 +17,16 @@ import {
   InProcessBus,
   ReconnectingPublisher,
 } from '@dicomesh/events';
-import { connectBackends, startGateway, startHealthServer } from '@dicomesh/gateway';
+import {
+  callingAePolicy,
+  connectBackends,
+  startGateway,
+  startHealthServer,
+  tlsListenerConfig,
+} from '@dicomesh/gateway';
+import { openAeRegistry, registrySettingsOrExit } from '@dicomesh/k8s-registry';
 import { startQueryServer } from '@dicomesh/query';
-import { startRetrieveServer } from '@dicomesh/retrieve';
+import { moveDestinations, startRetrieveServer } from '@dicomesh/retrieve';
 import { openStorageRuntime, type StorageRuntime, startStorageServer } from '@dicomesh/storage';
 import {
   configureLogging,
@@ -63,6 +68,16 @@ export async function runAllInOne(): Promise<void> {
     otelResourceAttributes: config.otelResourceAttributes,
   });
   const logger = createLogger('dicomesh');
+  // One AE registry, as in a cluster: calling-AE permissions for the gateway, move destinations for retrieve.
+  const aeSettings = registrySettingsOrExit(config, logger);
+  const registry = await openAeRegistry(aeSettings, { logger: createLogger('k8s-registry') });
+  const callingAes = callingAePolicy({
+    registry,
+    unlisted: aeSettings.unlisted,
+    allowedCallingAeTitles: config.allowedCallingAeTitles,
+    logger,
+  });
+  const tls = tlsListenerConfig(config);
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const verification = await startVerificationServer({
@@ -116,10 +131,7 @@ export async function runAllInOne(): Promise<void> {
           port: 0,
           sql: querySql,
           blobStore: storageRuntime.blobStore,
-          destinations:
-            retrieveConfig.aeFile === undefined
-              ? new StaticAeRegistry([])
-              : await loadAeFile(retrieveConfig.aeFile),
+          destinations: moveDestinations(registry, createLogger('retrieve')),
           aeTitle: config.aeTitle,
           subOperationTimeoutMs: retrieveConfig.subOperationTimeoutMs,
           publisher: bus,
@@ -139,7 +151,8 @@ export async function runAllInOne(): Promise<void> {
     aeTitle: config.aeTitle,
     host: config.dicomHost,
     port: config.dicomPort,
-    ...(config.allowedCallingAeTitles ? { allowedCallingAeTitles: config.allowedCallingAeTitles } : {}),
+    allowedCallingAeTitles: callingAes.allowedCallingAeTitles,
+    permissions: callingAes.allows,
     maxPduLength: config.maxPduLength,
     artimTimeoutMs: config.artimTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
@@ -155,6 +168,7 @@ export async function runAllInOne(): Promise<void> {
     tracer: telemetry.tracer('@dicomesh/gateway'),
     logger: createLogger('gateway'),
     events: associationEventPublisher(gatewayPublisher, { logger: createLogger('events') }),
+    ...(tls === undefined ? {} : { tls }),
   });
   health?.setServing(true);
   logger.info('dicomesh all-in-one ready', { aeTitle: config.aeTitle, port: gateway.port });
@@ -167,6 +181,8 @@ export async function runAllInOne(): Promise<void> {
     await storage.close();
     await query?.close();
     await retrieve?.close();
+    callingAes.close();
+    await registry.close();
     if (storageConfig.databaseUrl !== undefined) await querySql?.close();
     await storageRuntime.close();
     if (gatewayPublisher !== bus) await gatewayPublisher.close();

@@ -7,7 +7,6 @@
  * files, the files `get` writes) are compared byte for byte with the originals (pydicom's real-world files,
  * copied with fresh UIDs).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -17,7 +16,6 @@ import { createAcceptor } from '@dicomesh/dicom-ul';
 import { createDimseScp } from '@dicomesh/dimse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  freePort,
   PYDICOM_TEST_FILES,
   REAL_FILES,
   type RunningTool,
@@ -25,7 +23,8 @@ import {
   startStorescp,
   tempDir,
 } from '../../../libs/dimse/test/support/dcmtk.js';
-import { dicomesh, LAUNCHER, NODE, type ToolRun } from './support/run-tool.js';
+import { type AllInOne, startAllInOne } from './support/all-in-one.js';
+import { dicomesh, type ToolRun } from './support/run-tool.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const PREPARE_REAL_FILES = join(ROOT, 'libs/dimse/test/support/prepare_real_files.py');
@@ -59,9 +58,7 @@ const OVERLAP_DEADLINE_MS = 10_000;
 /** Uncompressed real-world files (pydicom's), for the library SCP that accepts only those syntaxes. */
 const UNCOMPRESSED_FILES = ['CT_small.dcm', 'MR_small_implicit.dcm', 'MR_small_bigendian.dcm', 'rtplan.dcm'];
 
-const READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 50;
-const EXIT_TIMEOUT_MS = 30_000;
 
 const STATUS_SUCCESS = 0x0000;
 const STATUS_PENDING = 0xff00;
@@ -138,59 +135,6 @@ function expectSameDataSets(received: Map<string, DataSetFile>, originals: Itera
   }
 }
 
-interface AllInOne {
-  readonly child: ChildProcess;
-  readonly port: number;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** `dicomesh all-in-one` on free ports with its state in `dataDir`; resolves once echoscu is answered. */
-async function startAllInOne(dataDir: string, aeFile: string): Promise<AllInOne> {
-  const port = await freePort();
-  // Nothing of the caller's DICOMESH_* environment (a database or NATS URL) leaks into the process.
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('DICOMESH_')),
-  );
-  const child = spawn(NODE, [LAUNCHER, 'all-in-one'], {
-    env: {
-      ...inherited,
-      DICOMESH_AE_TITLE: AE_TITLE,
-      DICOMESH_DICOM_HOST: '127.0.0.1',
-      DICOMESH_DICOM_PORT: String(port),
-      DICOMESH_GRPC_PORT: '0',
-      DICOMESH_METRICS_PORT: '0',
-      DICOMESH_DATA_DIR: dataDir,
-      DICOMESH_AE_FILE: aeFile,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = once(child, 'exit');
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`all-in-one exited ${child.exitCode}: ${output}`);
-    const echo = await run('echoscu', ['-aec', AE_TITLE, '127.0.0.1', String(port)], { timeoutMs: 5_000 });
-    if (echo.code === 0) break;
-    if (Date.now() > deadline) throw new Error(`all-in-one did not answer echoscu on ${port}: ${output}`);
-    await new Promise((next) => setTimeout(next, POLL_MS));
-  }
-  return {
-    child,
-    port,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storescp', () => {
   const work = tempDir('dicomesh-scu-tools-');
   let moveScp: RunningTool;
@@ -254,7 +198,7 @@ describe('dicomesh echo|store|find|move|get against all-in-one and DCMTK storesc
     ]);
     if (many.code !== 0) throw new Error(`many_studies.py: ${many.output}`);
 
-    archive = await startAllInOne(join(work.path, 'data'), aeFile);
+    archive = await startAllInOne(join(work.path, 'data'), { DICOMESH_AE_FILE: aeFile });
     const into = ['-aec', AE_TITLE, ...address()];
     storeReal = await dicomesh(['store', ...into, ...realFiles.values()]);
     storeGet = await dicomesh(['store', ...into, ...getFiles.values()]);

@@ -2,9 +2,9 @@
  * The gateway as its own process: config (failing fast on every bad variable), telemetry first, the
  * DICOM listener and its health, and on SIGTERM: NOT_SERVING, drain, exit.
  */
-import { CONFIG_EXIT_CODE, type GatewayConfig, readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
+import { readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
 import { associationEventPublisher, ReconnectingPublisher } from '@dicomesh/events';
-import { AeRegistryConfigError, type AeRegistrySettings, openAeRegistry } from '@dicomesh/k8s-registry';
+import { openAeRegistry, registrySettingsOrExit } from '@dicomesh/k8s-registry';
 import {
   configureLogging,
   createLogger,
@@ -13,11 +13,11 @@ import {
   serveMetrics,
   startTelemetry,
 } from '@dicomesh/telemetry';
-import { gatewayAeRegistrySettings } from './ae-registry-settings.js';
 import { connectBackends } from './backends.js';
 import { callingAePolicy } from './calling-ae-policy.js';
 import { startGateway } from './gateway.js';
 import { startHealthServer } from './health-server.js';
+import { tlsListenerConfig } from './tls-listener-config.js';
 
 export async function runGateway(): Promise<void> {
   const config = readConfigOrExit(readGatewayConfig, (error) =>
@@ -31,7 +31,7 @@ export async function runGateway(): Promise<void> {
     otelResourceAttributes: config.otelResourceAttributes,
   });
   const logger = createLogger('gateway');
-  const aeSettings = aeRegistrySettingsOrExit(config, logger);
+  const aeSettings = registrySettingsOrExit(config, logger);
   const registry = await openAeRegistry(aeSettings, { logger: createLogger('k8s-registry') });
   const callingAes = callingAePolicy({
     registry,
@@ -40,6 +40,7 @@ export async function runGateway(): Promise<void> {
     logger,
   });
 
+  const tls = tlsListenerConfig(config);
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const health = await startHealthServer(config.dicomHost, config.grpcPort);
   // Association events are best effort: the gateway serves while NATS is down, and connects when it is back.
@@ -72,7 +73,7 @@ export async function runGateway(): Promise<void> {
     tracer: telemetry.tracer('@dicomesh/gateway'),
     logger,
     ...(publisher === undefined ? {} : { events: associationEventPublisher(publisher, { logger }) }),
-    ...(config.tlsPort === undefined ? {} : { tls: tlsOptions(config, config.tlsPort) }),
+    ...(tls === undefined ? {} : { tls }),
   });
   health.setServing(true);
 
@@ -87,27 +88,4 @@ export async function runGateway(): Promise<void> {
     await metrics?.close();
     await telemetry.shutdown();
   });
-}
-
-/** The registry settings, or exit 2 naming the variable (as for any other configuration error). */
-function aeRegistrySettingsOrExit(config: GatewayConfig, logger: Logger): AeRegistrySettings {
-  try {
-    return gatewayAeRegistrySettings(config);
-  } catch (error) {
-    if (!(error instanceof AeRegistryConfigError)) throw error;
-    logger.error(error.message, { issues: [{ env: error.env, problem: error.message }] });
-    process.exit(CONFIG_EXIT_CODE);
-  }
-}
-
-/** readGatewayConfig checked that a TLS port comes with its certificate and key. */
-function tlsOptions(config: GatewayConfig, port: number) {
-  return {
-    host: config.dicomHost,
-    port,
-    certFile: config.tlsCertFile ?? '',
-    keyFile: config.tlsKeyFile ?? '',
-    caFile: config.tlsCaFile,
-    requireClientCert: config.tlsRequireClientCert,
-  };
 }

@@ -6,9 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, gatewaySpec, readGatewayConfig } from '@dicomesh/config';
-import { AeRegistryConfigError } from '@dicomesh/k8s-registry';
+import { AeRegistryConfigError, registrySettingsFromConfig } from '@dicomesh/k8s-registry';
 import { describe, expect, it } from 'vitest';
-import { gatewayAeRegistrySettings } from '../src/ae-registry-settings.js';
 
 const TEMPLATES = resolve(import.meta.dirname, '../../../charts/dicomesh/templates');
 /** Read by the OTLP exporter library itself, not by dicomesh's configuration. */
@@ -110,7 +109,7 @@ describe('gateway configuration and the chart', () => {
       aeNamespace: 'pacs',
       otelServiceName: 'dicomesh-gateway',
     });
-    expect(gatewayAeRegistrySettings(config)).toEqual({
+    expect(registrySettingsFromConfig(config)).toEqual({
       source: 'kubernetes',
       access: {
         kind: 'in-cluster',
@@ -126,7 +125,7 @@ describe('gateway configuration and the chart', () => {
   it('defaults: no TLS listener, the file source allowing any caller, a 25 s drain', () => {
     const config = readGatewayConfig({});
     expect(config).toMatchObject({ tlsPort: undefined, aeSource: 'file', shutdownGraceMs: 25_000 });
-    expect(gatewayAeRegistrySettings(config)).toEqual({
+    expect(registrySettingsFromConfig(config)).toEqual({
       source: 'file',
       aeFile: undefined,
       unlisted: 'allow-calling',
@@ -160,7 +159,7 @@ describe('gateway configuration and the chart', () => {
 
   it('names the variable to set when the kubernetes source has no way to the API server', () => {
     const config = readGatewayConfig({ DICOMESH_AE_SOURCE: 'kubernetes' });
-    expect(() => gatewayAeRegistrySettings(config)).toThrow(AeRegistryConfigError);
+    expect(() => registrySettingsFromConfig(config)).toThrow(AeRegistryConfigError);
     expect(() => readGatewayConfig({ DICOMESH_AE_SOURCE: 'etcd' })).toThrow(
       /DICOMESH_AE_SOURCE: must be one of file, kubernetes/,
     );

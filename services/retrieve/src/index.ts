@@ -5,6 +5,7 @@ export {
   type RemoteDestination,
 } from './destination-association.js';
 export { RetrieveFailedError, SubOperationError } from './errors.js';
+export { moveDestinations } from './move-destinations.js';
 export { buildRetrieveSql, type RetrievableInstance, resolveInstances } from './resolve-instances.js';
 export {
   type KeyCondition,

@@ -1,12 +1,13 @@
 /**
  * The retrieve service as its own process: config (failing fast on every bad variable), telemetry first,
- * the AE file, the index (PostgreSQL, or PGlite under the data directory) and the blob store, NATS for
+ * the AE registry (an AE file, or ApplicationEntity resources, watched), the index (PostgreSQL, or PGlite under the data directory) and the blob store, NATS for
  * retrieve.completed events, then the gRPC server with health; on SIGTERM: NOT_SERVING, drain, exit.
  */
 import { join } from 'node:path';
 import { createFsBlobStore, openIndex } from '@dicomesh/archive';
-import { loadAeFile, readConfigOrExit, readRetrieveConfig, StaticAeRegistry } from '@dicomesh/config';
+import { readConfigOrExit, readRetrieveConfig } from '@dicomesh/config';
 import { type EventPublisher, ReconnectingPublisher } from '@dicomesh/events';
+import { openAeRegistry, registrySettingsOrExit } from '@dicomesh/k8s-registry';
 import {
   configureLogging,
   createLogger,
@@ -14,6 +15,7 @@ import {
   serveMetrics,
   startTelemetry,
 } from '@dicomesh/telemetry';
+import { moveDestinations } from './move-destinations.js';
 import { startRetrieveServer } from './server.js';
 
 /** Where storage keeps its blobs and its embedded index under the data directory. */
@@ -32,9 +34,9 @@ export async function runRetrieve(): Promise<void> {
   });
   const logger = createLogger('retrieve');
 
-  const destinations =
-    config.aeFile === undefined ? new StaticAeRegistry([]) : await loadAeFile(config.aeFile);
-  if (config.aeFile === undefined)
+  const aeSettings = registrySettingsOrExit(config, logger);
+  const registry = await openAeRegistry(aeSettings, { logger: createLogger('k8s-registry') });
+  if (aeSettings.source === 'file' && aeSettings.aeFile === undefined)
     logger.warn('no DICOMESH_AE_FILE: every C-MOVE destination is unknown (A801)');
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const sql = await openIndex({
@@ -59,7 +61,7 @@ export async function runRetrieve(): Promise<void> {
     port: config.grpcPort,
     sql,
     blobStore,
-    destinations,
+    destinations: moveDestinations(registry, logger),
     aeTitle: config.aeTitle,
     subOperationTimeoutMs: config.subOperationTimeoutMs,
     ...(publisher === undefined ? {} : { publisher }),
@@ -70,6 +72,7 @@ export async function runRetrieve(): Promise<void> {
 
   onShutdownSignal(logger, async () => {
     await server.close();
+    await registry.close();
     await sql.close();
     await publisher?.close();
     await metrics?.close();
