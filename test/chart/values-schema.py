@@ -197,7 +197,17 @@ SCHEMA = {
             "aeRegistry": obj(
                 {
                     "source": string(enum=["file", "kubernetes"]),
-                    "entities": array(obj({"aeTitle": AE_TITLE, "host": string(minLength=1), "port": PORT}, required=["aeTitle", "host", "port"])),
+                    "entities": array(
+                        obj(
+                            {
+                                "aeTitle": AE_TITLE,
+                                "host": string(minLength=1),
+                                "port": PORT,
+                                "tls": boolean("The AE accepts DICOM TLS only: retrieve connects to it over TLS (retrieve.destinationTls)."),
+                            },
+                            required=["aeTitle", "host", "port"],
+                        )
+                    ),
                     "rbac": boolean(),
                 },
                 required=["source"],
@@ -304,7 +314,17 @@ SCHEMA = {
                 {"maxMatches": integer(0, 100000000), "personNameCaseInsensitive": boolean()},
                 "Query: C-FIND over the index.",
             ),
-            "retrieve": component({}, "Retrieve: C-MOVE and C-GET."),
+            "retrieve": component(
+                {
+                    "destinationTls": obj(
+                        {
+                            "secretName": string("Secret of type kubernetes.io/tls: the client certificate presented to TLS destinations."),
+                            "verifyWithCaCrt": boolean("Verify TLS destinations against the Secret's ca.crt."),
+                        }
+                    )
+                },
+                "Retrieve: C-MOVE and C-GET.",
+            ),
             "tests": obj({"enabled": boolean(), "callingAeTitle": AE_TITLE}),
         },
         required=["image", "aeTitle", "gateway", "verification", "storage", "query", "retrieve"],

@@ -382,6 +382,9 @@ spec:
 - aeTitle: {{ .aeTitle | quote }}
   host: {{ .host | quote }}
   port: {{ .port }}
+  {{- if .tls }}
+  tls: true
+  {{- end }}
 {{- end }}
 {{- else -}}
 []

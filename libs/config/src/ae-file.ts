@@ -22,7 +22,9 @@ export class AeFileError extends Error {
   }
 }
 
-const allowedKeys = ['aeTitle', 'host', 'port'] as const;
+const allowedKeys = ['aeTitle', 'host', 'port', 'tls'] as const;
+/** Keys an item may leave out. */
+const optionalKeys: readonly AeKey[] = ['tls'];
 type AeKey = (typeof allowedKeys)[number];
 
 const hostPattern =
@@ -35,6 +37,10 @@ const hostPattern =
  * - aeTitle: STORESCP
  *   host: 10.0.0.5
  *   port: 104
+ * - aeTitle: PACS
+ *   host: pacs.example.org
+ *   port: 2762
+ *   tls: true        # DICOM TLS only (optional, default false)
  * ```
  *
  * Unknown keys, missing keys, invalid values and duplicate AE titles are all reported with their lines.
@@ -59,7 +65,10 @@ export function parseAeFile(text: string, source = 'AE file'): RemoteAe[] {
   root.items.forEach((item, index) => {
     const itemLine = lineOf(item as Node);
     if (!isMap(item)) {
-      issues.push({ line: itemLine, problem: `item ${index + 1} must be a mapping of aeTitle, host, port` });
+      issues.push({
+        line: itemLine,
+        problem: `item ${index + 1} must be a mapping of aeTitle, host, port (and tls)`,
+      });
       return;
     }
     const values: Partial<Record<AeKey, { value: unknown; line: number }>> = {};
@@ -80,6 +89,7 @@ export function parseAeFile(text: string, source = 'AE file'): RemoteAe[] {
     const field = <T>(key: AeKey, parse: (value: unknown) => T): T | undefined => {
       const entry = values[key];
       if (entry === undefined) {
+        if (optionalKeys.includes(key)) return undefined;
         issues.push({ line: itemLine, problem: `missing ${key}` });
         ok = false;
         return undefined;
@@ -106,6 +116,11 @@ export function parseAeFile(text: string, source = 'AE file'): RemoteAe[] {
       }
       return parsePort(String(value));
     });
+    const tls = field('tls', (value) => {
+      if (typeof value !== 'boolean')
+        throw new ConfigValueError(`must be true or false, got ${JSON.stringify(value)}`);
+      return value;
+    });
     if (title !== undefined) {
       const previous = firstLine.get(title);
       if (previous !== undefined) {
@@ -119,7 +134,7 @@ export function parseAeFile(text: string, source = 'AE file'): RemoteAe[] {
       }
     }
     if (ok && title !== undefined && host !== undefined && portNumber !== undefined) {
-      entries.push({ aeTitle: title, host, port: portNumber });
+      entries.push({ aeTitle: title, host, port: portNumber, ...(tls ? { tls } : {}) });
     }
   });
   if (issues.length > 0) throw new AeFileError(source, issues);

@@ -3,6 +3,8 @@ export interface RemoteAe {
   readonly aeTitle: string;
   readonly host: string;
   readonly port: number;
+  /** It accepts associations over DICOM TLS (PS3.15 B.1) only, at host:port; unset: plain TCP. */
+  readonly tls?: boolean;
 }
 
 /**

@@ -33,6 +33,7 @@ export {
   type StrOptions,
   str,
 } from './env-readers.js';
+export { moveTlsIssues, moveTlsSpec } from './move-tls-spec.js';
 export { CONFIG_EXIT_CODE, readConfigOrExit } from './read-or-exit.js';
 export {
   DEFAULT_MAX_MATCHES,

@@ -15,6 +15,7 @@ import {
   readConfig,
   str,
 } from './env-readers.js';
+import { moveTlsIssues, moveTlsSpec } from './move-tls-spec.js';
 import { tlsIssues, tlsSpec } from './tls-spec.js';
 
 /** Logging, tracing and metrics: the same variables in every service. */
@@ -353,6 +354,7 @@ export const retrieveSpec = {
   }),
   // The C-MOVE destinations: registered AEs granted moveDestination (every AE of a file); others get A801.
   ...aeRegistrySpec,
+  ...moveTlsSpec,
   dataDir: str({
     env: 'DICOMESH_DATA_DIR',
     default: './data',
@@ -390,5 +392,8 @@ export const retrieveSpec = {
 export type RetrieveConfig = ConfigOf<typeof retrieveSpec>;
 
 export function readRetrieveConfig(env: Env = process.env): RetrieveConfig {
-  return readConfig(retrieveSpec, env);
+  const config = readConfig(retrieveSpec, env);
+  const issues = moveTlsIssues(config);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
 }

@@ -47,6 +47,20 @@ describe('AE file', () => {
     expect(registry.lookup('UNKNOWN')).toBeUndefined();
   });
 
+  it('reads tls: true for an AE that accepts DICOM TLS only, and refuses a tls that is not a boolean', () => {
+    expect(
+      parseAeFile(
+        '- aeTitle: A\n  host: h\n  port: 2762\n  tls: true\n- aeTitle: B\n  host: h\n  port: 104\n  tls: false\n',
+      ),
+    ).toEqual([
+      { aeTitle: 'A', host: 'h', port: 2762, tls: true },
+      { aeTitle: 'B', host: 'h', port: 104 },
+    ]);
+    expect(fileError('- aeTitle: A\n  host: h\n  port: 2762\n  tls: "yes"\n').issues).toEqual([
+      { line: 4, problem: 'tls: must be true or false, got "yes"' },
+    ]);
+  });
+
   it('an empty file is an empty registry', () => {
     expect(parseAeFile('')).toEqual([]);
     expect(parseAeFile('# nothing yet\n')).toEqual([]);
@@ -71,7 +85,7 @@ describe('AE file', () => {
   it('rejects unknown keys with their line, and missing keys', () => {
     const error = fileError('- aeTitle: A\n  hots: h\n  port: 1\n');
     expect(error.issues).toEqual([
-      { line: 2, problem: 'unknown key "hots" (allowed: aeTitle, host, port)' },
+      { line: 2, problem: 'unknown key "hots" (allowed: aeTitle, host, port, tls)' },
       { line: 1, problem: 'missing host' },
     ]);
   });

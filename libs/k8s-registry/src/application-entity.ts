@@ -83,6 +83,11 @@ export function parseApplicationEntity(object: ApplicationEntity): RegisteredAe 
     }
   }
 
+  const tls = spec.tls;
+  if (tls !== undefined && typeof tls !== 'boolean') {
+    problems.push(`spec.tls must be true or false, got ${JSON.stringify(tls)}`);
+  }
+
   if (problems.length > 0 || aeTitle === undefined || host === undefined || !portOk) {
     throw new InvalidApplicationEntityError(resource, problems);
   }
@@ -90,6 +95,7 @@ export function parseApplicationEntity(object: ApplicationEntity): RegisteredAe 
     aeTitle,
     host,
     port: port as number,
+    ...(tls === true ? { tls } : {}),
     permissions: Object.freeze(permissions) as AePermissions,
     origin: `kubernetes:${resource}`,
   });

@@ -11,7 +11,7 @@ import {
 
 export interface FileAeRegistryOptions {
   /**
-   * What every AE of the file may do (the file format has no permissions: `aeTitle`, `host`, `port`).
+   * What every AE of the file may do (the file format has no permissions: `aeTitle`, `host`, `port`, `tls`).
    * Default: everything, as before the registry had permissions.
    */
   readonly permissions?: AePermissions;
@@ -71,7 +71,5 @@ function fromRemoteAes(
   origin: string,
   permissions: AePermissions = ALL_PERMISSIONS,
 ): RegisteredAe[] {
-  return entries.map((entry) =>
-    Object.freeze({ aeTitle: entry.aeTitle, host: entry.host, port: entry.port, permissions, origin }),
-  );
+  return entries.map((entry) => Object.freeze({ ...entry, permissions, origin }));
 }

@@ -63,6 +63,13 @@ describe('parseApplicationEntity', () => {
     expect(problems(spec).join('; ')).toMatch(problem);
   });
 
+  it('reads tls: true for an AE that accepts DICOM TLS only, and refuses a tls that is not a boolean', () => {
+    const spec = { aeTitle: 'PACS', host: 'pacs.example.org', port: 2762, tls: true };
+    expect(parseApplicationEntity(resource(spec))).toMatchObject({ aeTitle: 'PACS', port: 2762, tls: true });
+    expect(parseApplicationEntity(resource({ ...spec, tls: false })).tls).toBeUndefined();
+    expect(problems({ ...spec, tls: 'yes' })).toEqual(['spec.tls must be true or false, got "yes"']);
+  });
+
   it('names every problem at once, and refuses a resource without spec', () => {
     expect(problems({ aeTitle: '', host: '', port: -1 })).toHaveLength(3);
     expect(problems(undefined)).toEqual(['spec must be an object']);

@@ -76,6 +76,7 @@ describe('the ApplicationEntity CRD (charts/dicomesh/crds/applicationentity.yaml
         '.spec.host',
         '.spec.port',
         '.spec.permissions.moveDestination',
+        '.spec.tls',
       ]),
     );
   });
@@ -110,6 +111,9 @@ describe('the ApplicationEntity CRD (charts/dicomesh/crds/applicationentity.yaml
     expect(spec.required?.sort()).toEqual(['aeTitle', 'host', 'port']);
     expect(spec.additionalProperties).toBe(false);
     expect(spec.properties!.port).toMatchObject({ type: 'integer', minimum: 1, maximum: 65_535 });
+    // Optional, like the registry's: left out, an AE is reached over plain TCP.
+    expect(spec.properties!.tls).toMatchObject({ type: 'boolean', default: false });
+    expect(spec.required).not.toContain('tls');
     const permissions = spec.properties!.permissions!;
     expect(Object.keys(permissions.properties!).sort()).toEqual([...AE_OPERATIONS].sort());
     for (const schema of Object.values(permissions.properties!)) {

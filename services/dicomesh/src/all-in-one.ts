@@ -26,7 +26,12 @@ import {
 } from '@dicomesh/gateway';
 import { openAeRegistry, registrySettingsOrExit } from '@dicomesh/k8s-registry';
 import { startQueryServer } from '@dicomesh/query';
-import { moveDestinations, startRetrieveServer } from '@dicomesh/retrieve';
+import {
+  destinationTlsOrExit,
+  moveDestinations,
+  moveTlsFiles,
+  startRetrieveServer,
+} from '@dicomesh/retrieve';
 import { openStorageRuntime, type StorageRuntime, startStorageServer } from '@dicomesh/storage';
 import {
   configureLogging,
@@ -78,6 +83,7 @@ export async function runAllInOne(): Promise<void> {
     logger,
   });
   const tls = tlsListenerConfig(config);
+  const moveTls = await destinationTlsOrExit(moveTlsFiles(retrieveConfig), createLogger('retrieve'));
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const verification = await startVerificationServer({
@@ -132,6 +138,7 @@ export async function runAllInOne(): Promise<void> {
           sql: querySql,
           blobStore: storageRuntime.blobStore,
           destinations: moveDestinations(registry, createLogger('retrieve')),
+          destinationTls: moveTls,
           aeTitle: config.aeTitle,
           subOperationTimeoutMs: retrieveConfig.subOperationTimeoutMs,
           publisher: bus,

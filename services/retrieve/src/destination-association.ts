@@ -3,6 +3,7 @@
  * stored syntax proposed in its own context, objects streamed from the blob store, each sub-operation
  * bounded by a watchdog (refreshed by every chunk sent) that aborts a destination that stops answering.
  */
+import type { ConnectionOptions } from 'node:tls';
 import type { BlobStore } from '@dicomesh/archive';
 import { connectScu, type DimseClient } from '@dicomesh/dimse';
 import { dataSetSource, watched } from './data-set-source.js';
@@ -16,6 +17,8 @@ export interface RemoteDestination {
   readonly aeTitle: string;
   readonly host: string;
   readonly port: number;
+  /** It accepts DICOM TLS only. */
+  readonly tls?: boolean;
 }
 
 export interface DestinationOptions {
@@ -25,6 +28,8 @@ export interface DestinationOptions {
   readonly blobStore: BlobStore;
   /** Longest wait without progress in one sub-operation (a chunk sent, or the response). */
   readonly timeoutMs: number;
+  /** The association goes over TLS with these options (the destination is registered with `tls`). */
+  readonly tls?: ConnectionOptions | undefined;
 }
 
 export class DestinationAssociation {
@@ -46,6 +51,7 @@ export class DestinationAssociation {
       callingAeTitle: options.callingAeTitle,
       calledAeTitle: options.destination.aeTitle,
       contexts: proposedContexts(options.instances),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     });
     const accepted = [...client.association.negotiated.contexts.values()]
       .filter((c) => c.result === 0)

@@ -4,6 +4,13 @@ export {
   type DestinationOptions,
   type RemoteDestination,
 } from './destination-association.js';
+export {
+  checkDestinationTls,
+  type DestinationTls,
+  type DestinationTlsFiles,
+  destinationTls,
+  destinationTlsOrExit,
+} from './destination-tls.js';
 export { RetrieveFailedError, SubOperationError } from './errors.js';
 export { moveDestinations } from './move-destinations.js';
 export { buildRetrieveSql, type RetrievableInstance, resolveInstances } from './resolve-instances.js';
@@ -19,7 +26,7 @@ export {
 export type { DestinationRegistry, RetrieveServiceOptions } from './retrieve-options.js';
 export { createRetrieveService } from './retrieve-service.js';
 export { MAX_SUB_OPERATIONS, RetrieveStatus, subOperationOutcome } from './retrieve-status.js';
-export { BLOBS_DIRECTORY, runRetrieve } from './run-retrieve.js';
+export { BLOBS_DIRECTORY, moveTlsFiles, runRetrieve } from './run-retrieve.js';
 export {
   RETRIEVE_SERVICE,
   type RetrieveServerHandle,

@@ -95,6 +95,7 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
           instances,
           blobStore: options.blobStore,
           timeoutMs: options.subOperationTimeoutMs,
+          tls: destination.tls ? await (options.destinationTls?.() ?? {}) : undefined,
         });
       } catch (error) {
         const why = (error as Error).message;

@@ -4,6 +4,7 @@ import type { EventPublisher } from '@dicomesh/events';
 import type { Logger } from '@dicomesh/telemetry';
 import type { Tracer } from '@opentelemetry/api';
 import type { RemoteDestination } from './destination-association.js';
+import type { DestinationTls } from './destination-tls.js';
 
 /** Where move destinations are looked up (libs/config's AE file registry, or libs/k8s-registry's). */
 export interface DestinationRegistry {
@@ -17,6 +18,8 @@ export interface RetrieveServiceOptions {
   readonly destinations: DestinationRegistry;
   /** Calling AE title of our associations to move destinations; unset: the AE title the SCU called. */
   readonly aeTitle?: string | undefined;
+  /** TLS options for destinations registered with `tls` (unset: Node's trusted CAs, no client certificate). */
+  readonly destinationTls?: DestinationTls;
   /** Longest wait without progress in one sub-operation (also bounds A-ASSOCIATE and A-RELEASE). */
   readonly subOperationTimeoutMs: number;
   /** `dicomesh.v1.retrieve.completed` goes here (best effort); none when unset. */

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { createFsBlobStore, openIndex } from '@dicomesh/archive';
-import { readConfigOrExit, readRetrieveConfig } from '@dicomesh/config';
+import { type RetrieveConfig, readConfigOrExit, readRetrieveConfig } from '@dicomesh/config';
 import { type EventPublisher, ReconnectingPublisher } from '@dicomesh/events';
 import { openAeRegistry, registrySettingsOrExit } from '@dicomesh/k8s-registry';
 import {
@@ -15,6 +15,7 @@ import {
   serveMetrics,
   startTelemetry,
 } from '@dicomesh/telemetry';
+import { type DestinationTlsFiles, destinationTlsOrExit } from './destination-tls.js';
 import { moveDestinations } from './move-destinations.js';
 import { startRetrieveServer } from './server.js';
 
@@ -38,6 +39,7 @@ export async function runRetrieve(): Promise<void> {
   const registry = await openAeRegistry(aeSettings, { logger: createLogger('k8s-registry') });
   if (aeSettings.source === 'file' && aeSettings.aeFile === undefined)
     logger.warn('no DICOMESH_AE_FILE: every C-MOVE destination is unknown (A801)');
+  const moveTls = await destinationTlsOrExit(moveTlsFiles(config), logger);
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const sql = await openIndex({
     dataDir: config.dataDir,
@@ -62,6 +64,7 @@ export async function runRetrieve(): Promise<void> {
     sql,
     blobStore,
     destinations: moveDestinations(registry, logger),
+    destinationTls: moveTls,
     aeTitle: config.aeTitle,
     subOperationTimeoutMs: config.subOperationTimeoutMs,
     ...(publisher === undefined ? {} : { publisher }),
@@ -78,4 +81,9 @@ export async function runRetrieve(): Promise<void> {
     await metrics?.close();
     await telemetry.shutdown();
   });
+}
+
+/** The DICOMESH_MOVE_TLS_* files (all-in-one reads the same). */
+export function moveTlsFiles(config: RetrieveConfig): DestinationTlsFiles {
+  return { certFile: config.moveTlsCertFile, keyFile: config.moveTlsKeyFile, caFile: config.moveTlsCaFile };
 }

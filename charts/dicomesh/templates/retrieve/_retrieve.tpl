@@ -7,6 +7,20 @@
 {{- include "dicomesh.databaseEnv" . }}
 {{- include "dicomesh.natsEnv" . }}
 {{- include "dicomesh.aeRegistryEnv" . }}
+{{- with .Values.retrieve.destinationTls }}
+{{- if .secretName }}
+- name: DICOMESH_MOVE_TLS_CERT_FILE
+  value: /etc/dicomesh/move-tls/tls.crt
+- name: DICOMESH_MOVE_TLS_KEY_FILE
+  value: /etc/dicomesh/move-tls/tls.key
+{{- if .verifyWithCaCrt }}
+- name: DICOMESH_MOVE_TLS_CA_FILE
+  value: /etc/dicomesh/move-tls/ca.crt
+{{- end }}
+{{- else if .verifyWithCaCrt }}
+{{- fail "retrieve.destinationTls.verifyWithCaCrt needs retrieve.destinationTls.secretName (its ca.crt)" }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{- define "dicomesh.retrieve.volumes" -}}
@@ -15,6 +29,11 @@
     claimName: {{ include "dicomesh.dataClaimName" . }}
     readOnly: true
 {{- include "dicomesh.aeRegistryVolume" . }}
+{{- if .Values.retrieve.destinationTls.secretName }}
+- name: move-tls
+  secret:
+    secretName: {{ .Values.retrieve.destinationTls.secretName }}
+{{- end }}
 {{- end -}}
 
 {{- define "dicomesh.retrieve.volumeMounts" -}}
@@ -22,6 +41,11 @@
   mountPath: /var/lib/dicomesh
   readOnly: true
 {{- include "dicomesh.aeRegistryVolumeMount" . }}
+{{- if .Values.retrieve.destinationTls.secretName }}
+- name: move-tls
+  mountPath: /etc/dicomesh/move-tls
+  readOnly: true
+{{- end }}
 {{- end -}}
 
 {{/* A ReadWriteOnce claim is attachable on one node only: retrieve then runs next to storage. */}}
