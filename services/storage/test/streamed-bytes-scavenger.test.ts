@@ -92,6 +92,7 @@ describe('startStreamedBytes', () => {
     expect(sixteen.minor).toBeLessThan(one.minor * 0.7);
     expect(many.minor).toBeLessThan(sixteen.minor);
     expect(many.minor).toBeGreaterThanOrEqual(16);
-    expect(many.major).toBeLessThanOrEqual(2);
+    // Without the ceiling: 9 (64 MiB, V8's own trigger); under a loaded machine V8 adds one or two.
+    expect(many.major).toBeLessThanOrEqual(4);
   }, 60_000);
 });
