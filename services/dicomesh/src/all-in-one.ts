@@ -18,13 +18,12 @@ import {
   ReconnectingPublisher,
 } from '@dicomesh/events';
 import {
-  callingAePolicy,
   connectBackends,
+  openGatewayAccess,
   startGateway,
   startHealthServer,
   tlsListenerConfig,
 } from '@dicomesh/gateway';
-import { openAeRegistry, registrySettingsOrExit } from '@dicomesh/k8s-registry';
 import { startQueryServer } from '@dicomesh/query';
 import {
   destinationTlsOrExit,
@@ -74,14 +73,7 @@ export async function runAllInOne(): Promise<void> {
   });
   const logger = createLogger('dicomesh');
   // One AE registry, as in a cluster: calling-AE permissions for the gateway, move destinations for retrieve.
-  const aeSettings = registrySettingsOrExit(config, logger);
-  const registry = await openAeRegistry(aeSettings, { logger: createLogger('k8s-registry') });
-  const callingAes = callingAePolicy({
-    registry,
-    unlisted: aeSettings.unlisted,
-    allowedCallingAeTitles: config.allowedCallingAeTitles,
-    logger,
-  });
+  const { registry, callingAes } = await openGatewayAccess(config, logger);
   const tls = tlsListenerConfig(config);
   const moveTls = await destinationTlsOrExit(moveTlsFiles(retrieveConfig), createLogger('retrieve'));
 

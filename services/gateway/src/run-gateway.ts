@@ -4,7 +4,6 @@
  */
 import { readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
 import { associationEventPublisher, ReconnectingPublisher } from '@dicomesh/events';
-import { openAeRegistry, registrySettingsOrExit } from '@dicomesh/k8s-registry';
 import {
   configureLogging,
   createLogger,
@@ -14,8 +13,8 @@ import {
   startTelemetry,
 } from '@dicomesh/telemetry';
 import { connectBackends } from './backends.js';
-import { callingAePolicy } from './calling-ae-policy.js';
 import { startGateway } from './gateway.js';
+import { openGatewayAccess } from './gateway-access.js';
 import { startHealthServer } from './health-server.js';
 import { tlsListenerConfig } from './tls-listener-config.js';
 
@@ -31,14 +30,7 @@ export async function runGateway(): Promise<void> {
     otelResourceAttributes: config.otelResourceAttributes,
   });
   const logger = createLogger('gateway');
-  const aeSettings = registrySettingsOrExit(config, logger);
-  const registry = await openAeRegistry(aeSettings, { logger: createLogger('k8s-registry') });
-  const callingAes = callingAePolicy({
-    registry,
-    unlisted: aeSettings.unlisted,
-    allowedCallingAeTitles: config.allowedCallingAeTitles,
-    logger,
-  });
+  const { registry, callingAes } = await openGatewayAccess(config, logger);
 
   const tls = tlsListenerConfig(config);
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
