@@ -60,7 +60,7 @@ acceptance-services: build system-deps
 	$(NODE) test/tools/acceptance-services.ts
 
 ## The Helm chart and the image: helm lint, helm template validated against the Kubernetes schemas, helm-unittest, hadolint.
-chart-test: system-deps
+chart-test: build system-deps
 	bash test/chart/run.sh
 
 ## The scale simulation alone (make unit runs it too): two of every service behind haproxy, replicas killed -9.

@@ -2,7 +2,8 @@
 # The chart's and the image's tests, offline but for the Go module proxy and PyPI (tools are cached):
 #   values.schema.json is fresh; hadolint on deploy/Dockerfile; helm lint --strict; helm template with every
 #   values combination in test/chart/values (and deploy's example), each manifest validated against the
-#   Kubernetes schemas and the chart's rules; values the chart must refuse; helm-unittest suites.
+#   Kubernetes schemas and the chart's rules (among them: no DICOMESH_* variable set on a service that does not
+#   read it); values the chart must refuse; helm-unittest suites.
 # Exits non-zero when any check fails; ends with the line "N passed, N failed".
 set -uo pipefail
 
@@ -76,11 +77,16 @@ render_and_validate() {
   local out=$1
   shift
   helm template dicomesh "$chart" --namespace pacs --include-crds --kube-version "$K8S_VERSION" "$@" > "$out" &&
-    "$venv/bin/python3" "$here/validate-manifests.py" "$K8S_VERSION" "$out"
+    "$venv/bin/python3" "$here/validate-manifests.py" "$K8S_VERSION" "$out" "$work/env-names.json"
 }
 
 echo "chart-test: $(helm version --short), kubernetes schemas $K8S_VERSION, $("$venv/bin/hadolint" --version)"
 
+# What each service reads (libs/config's specs, built by `make build`), for the unread-variable rule.
+write_env_names() {
+  "$root/node_modules/.bin/node" "$here/service-env-names.ts" > "$work/env-names.json"
+}
+check "the variables each service reads (service-env-names.ts)" write_env_names
 check "values.schema.json is generated from test/chart/values-schema.py" \
   /usr/bin/python3 "$here/values-schema.py" --check
 check "hadolint deploy/Dockerfile" \

@@ -7,10 +7,13 @@
    the script says so.
 2. The chart's own rules, on every combination of values: hardened pods, resources, gRPC probes, selectors
    that match, HPAs and PDBs that point at a Deployment, no Service without endpoints.
+3. With ENV_NAMES (the JSON service-env-names.ts prints), no DICOMESH_* or OTEL_* variable is set on a
+   component that does not read it: such a setting is silently ignored.
 
-Usage: validate-manifests.py KUBERNETES_VERSION FILE   (prints one line per problem; exit 1 when any)
+Usage: validate-manifests.py KUBERNETES_VERSION FILE [ENV_NAMES]   (one line per problem; exit 1 when any)
 """
 
+import json
 import sys
 
 import kubernetes_validate
@@ -89,6 +92,29 @@ def deployment_problems(doc):
     return problems
 
 
+# The services' own settings; others (NODE_EXTRA_CA_CERTS, K8S_*) are read by Node or the telemetry resource.
+CONFIG_PREFIXES = ("DICOMESH_", "OTEL_")
+# Read by the OTLP exporter itself, in a component that reads OTEL_TRACES_EXPORTER (which picks it).
+OTLP_EXPORTER_PREFIX = "OTEL_EXPORTER_OTLP_"
+
+
+def unread_env_problems(doc, env_names):
+    """DICOMESH_*/OTEL_* variables the chart sets on a component whose configuration does not read them."""
+    component = doc["spec"]["template"]["metadata"].get("labels", {}).get("app.kubernetes.io/component")
+    read = env_names.get(component)
+    if read is None:
+        return [f"Deployment {doc['metadata']['name']}: component {component} has no known configuration"]
+    problems = []
+    for container in doc["spec"]["template"]["spec"]["containers"]:
+        for entry in container.get("env", []):
+            name = entry["name"]
+            if name.startswith(OTLP_EXPORTER_PREFIX) and "OTEL_TRACES_EXPORTER" in read:
+                continue
+            if name.startswith(CONFIG_PREFIXES) and name not in read:
+                problems.append(f"Deployment {doc['metadata']['name']}: sets {name}, which {component} does not read")
+    return problems
+
+
 def matches(selector, labels):
     return all(labels.get(k) == v for k, v in selector.items())
 
@@ -122,6 +148,10 @@ def cross_problems(docs):
 
 def main():
     version, path = sys.argv[1], sys.argv[2]
+    env_names = None
+    if len(sys.argv) > 3:
+        with open(sys.argv[3], encoding="utf-8") as f:
+            env_names = json.load(f)
     with open(path, encoding="utf-8") as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
     if not docs:
@@ -133,6 +163,8 @@ def main():
         problems += [f"{label}: {p}" for p in schema_problems(doc, version)]
         if doc.get("kind") == "Deployment":
             problems += deployment_problems(doc)
+            if env_names is not None:
+                problems += unread_env_problems(doc, env_names)
     problems += cross_problems(docs)
     kinds = sorted({d["kind"] for d in docs})
     foreign = sorted(k for (_, k) in FOREIGN_CRD_KINDS if k in kinds)

@@ -316,6 +316,7 @@ SCHEMA = {
             ),
             "retrieve": component(
                 {
+                    "subOperationTimeout": DURATION,
                     "destinationTls": obj(
                         {
                             "secretName": string("Secret of type kubernetes.io/tls: the client certificate presented to TLS destinations."),

@@ -296,8 +296,10 @@ spec:
           env:
             - name: DICOMESH_GRPC_PORT
               value: {{ $values.grpcPort | quote }}
+            {{- if ne $component "verification" }}
             - name: DICOMESH_DATA_DIR
               value: /var/lib/dicomesh
+            {{- end }}
             - name: DICOMESH_SHUTDOWN_GRACE
               value: {{ $values.shutdownGrace | quote }}
             {{- include "dicomesh.telemetryEnv" $ctx | nindent 12 }}

@@ -7,6 +7,8 @@
 {{- include "dicomesh.databaseEnv" . }}
 {{- include "dicomesh.natsEnv" . }}
 {{- include "dicomesh.aeRegistryEnv" . }}
+- name: DICOMESH_DIMSE_TIMEOUT
+  value: {{ .Values.retrieve.subOperationTimeout | quote }}
 {{- with .Values.retrieve.destinationTls }}
 {{- if .secretName }}
 - name: DICOMESH_MOVE_TLS_CERT_FILE
