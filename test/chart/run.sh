@@ -120,6 +120,8 @@ refuses "OTLP traces without an endpoint are refused" "telemetry.otlp.endpoint i
   helm template dicomesh "$chart" --kube-version "$K8S_VERSION" --set telemetry.tracesExporter=otlp
 refuses "NATS credentials in a plain value are refused (they belong in nats.existingSecret)" "nats.url" \
   helm template dicomesh "$chart" --kube-version "$K8S_VERSION" --set nats.url=nats://user:secret@nats:4222
+refuses "NATS verified against a ca.crt without the Secret that holds it is refused" "nats.tls.verifyWithCaCrt needs nats.tls.secretName" \
+  helm template dicomesh "$chart" --kube-version "$K8S_VERSION" --set nats.url=tls://nats:4222 --set nats.tls.verifyWithCaCrt=true
 
 check "helm unittest (test/chart/unit)" \
   helm unittest --strict --file "../../test/chart/unit/*_test.yaml" "$chart"

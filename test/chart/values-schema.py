@@ -233,6 +233,12 @@ SCHEMA = {
                     "secretKey": string(minLength=1),
                     "credsSecret": string(),
                     "credsKey": string(minLength=1),
+                    "tls": obj(
+                        {
+                            "secretName": string("Secret of type kubernetes.io/tls: the client certificate presented to NATS."),
+                            "verifyWithCaCrt": boolean("Verify the NATS server against the Secret's ca.crt."),
+                        }
+                    ),
                 },
                 required=["secretKey", "credsKey"],
             ),

@@ -10,8 +10,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { NatsClientAuth } from '@dicomesh/events';
 import { freePort } from './free-port.ts';
-import { writeNatsOperatorFiles } from './nats-operator.ts';
+import { type NatsAuthMode, natsAuthSetup } from './nats-auth-setup.ts';
 import { type NatsServer, startNats } from './nats-server.ts';
 import { type PgBouncer, type PoolMode, startPgBouncer } from './pgbouncer.ts';
 import { type PostgresServer, startPostgres } from './postgres.ts';
@@ -48,8 +49,8 @@ export interface Topology {
   readonly dicomPort: number;
   readonly dataDir: string;
   readonly nats: NatsServer;
-  /** The .creds file the services use, when NATS runs in operator mode. */
-  readonly natsCredsFile: string | undefined;
+  /** What the services present to NATS (a .creds file, a client certificate), when the options asked for it. */
+  readonly natsClientAuth: NatsClientAuth;
   readonly postgres: PostgresServer;
   /** The pooler the services reach PostgreSQL through, when the options asked for one. */
   readonly pgbouncer: PgBouncer | undefined;
@@ -67,8 +68,11 @@ export interface TopologyOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Put PgBouncer in this mode between the services and PostgreSQL (DICOMESH_DATABASE_POOLED). */
   readonly pooler?: PoolMode;
-  /** Run nats-server in operator mode: the services need a .creds file (DICOMESH_NATS_CREDS_FILE). */
-  readonly natsOperator?: boolean;
+  /**
+   * How nats-server admits the services: in operator mode (DICOMESH_NATS_CREDS_FILE) or only with a client
+   * certificate over TLS (DICOMESH_NATS_TLS_*). Default: anyone.
+   */
+  readonly natsAuth?: NatsAuthMode;
 }
 
 /** PgBouncer's server connections to PostgreSQL, fewer than the services' clients. */
@@ -154,9 +158,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dicomesh-topology-')));
   await mkdir(join(dataDir, 'logs'), { recursive: true });
-  const natsFiles = options.natsOperator ? await writeNatsOperatorFiles(dataDir) : undefined;
+  const natsAuth =
+    options.natsAuth === undefined ? undefined : await natsAuthSetup(options.natsAuth, dataDir);
   const [nats, postgres] = await Promise.all([
-    startNats(natsFiles ? { args: ['-c', natsFiles.configFile] } : {}),
+    startNats({ args: natsAuth?.serverArgs ?? [] }),
     startPostgres(),
   ]);
   const disposeServers = async () => {
@@ -185,7 +190,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     DICOMESH_DATA_DIR: dataDir,
     DICOMESH_DATABASE_URL: pgbouncer?.url ?? postgres.url,
     ...(pgbouncer ? { DICOMESH_DATABASE_POOLED: 'true' } : {}),
-    ...(natsFiles ? { DICOMESH_NATS_CREDS_FILE: natsFiles.credsFile } : {}),
+    ...natsAuth?.env,
     DICOMESH_NATS_URL: nats.url,
     DICOMESH_GRPC_HOST: '127.0.0.1',
     ...(options.aeFile ? { DICOMESH_AE_FILE: options.aeFile } : {}),
@@ -239,7 +244,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     dicomPort,
     dataDir,
     nats,
-    natsCredsFile: natsFiles?.credsFile,
+    natsClientAuth: natsAuth?.client ?? {},
     postgres,
     pgbouncer,
     services,

@@ -230,7 +230,14 @@ ports and affinity come from the templates dicomesh.<component>.env, .volumes, .
 {{- $trustedCaDir := "/etc/dicomesh/trusted-ca" -}}
 {{- /* The components that publish to NATS mount nats.credsSecret here; DICOMESH_NATS_CREDS_FILE names the file. */ -}}
 {{- $natsCredsDir := "/etc/dicomesh/nats" -}}
-{{- $natsCreds := and $root.Values.nats.credsSecret (has $component (list "gateway" "storage" "retrieve")) -}}
+{{- $natsClients := list "gateway" "storage" "retrieve" -}}
+{{- $natsCreds := and $root.Values.nats.credsSecret (has $component $natsClients) -}}
+{{- /* ... and nats.tls.secretName here (tls.crt, tls.key, ca.crt): DICOMESH_NATS_TLS_* name the files. */ -}}
+{{- $natsTlsDir := "/etc/dicomesh/nats-tls" -}}
+{{- $natsTls := and $root.Values.nats.tls.secretName (has $component $natsClients) -}}
+{{- if and $root.Values.nats.tls.verifyWithCaCrt (not $root.Values.nats.tls.secretName) }}
+{{- fail "nats.tls.verifyWithCaCrt needs nats.tls.secretName (its ca.crt)" }}
+{{- end }}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -311,6 +318,16 @@ spec:
             - name: DICOMESH_NATS_CREDS_FILE
               value: {{ printf "%s/%s" $natsCredsDir $root.Values.nats.credsKey | quote }}
             {{- end }}
+            {{- if $natsTls }}
+            - name: DICOMESH_NATS_TLS_CERT_FILE
+              value: {{ printf "%s/tls.crt" $natsTlsDir | quote }}
+            - name: DICOMESH_NATS_TLS_KEY_FILE
+              value: {{ printf "%s/tls.key" $natsTlsDir | quote }}
+            {{- if $root.Values.nats.tls.verifyWithCaCrt }}
+            - name: DICOMESH_NATS_TLS_CA_FILE
+              value: {{ printf "%s/ca.crt" $natsTlsDir | quote }}
+            {{- end }}
+            {{- end }}
             {{- include (printf "dicomesh.%s.env" $component) $root | nindent 12 }}
             {{- with $values.extraEnv }}
             {{- toYaml . | nindent 12 }}
@@ -331,6 +348,11 @@ spec:
               mountPath: {{ $natsCredsDir }}
               readOnly: true
             {{- end }}
+            {{- if $natsTls }}
+            - name: nats-tls
+              mountPath: {{ $natsTlsDir }}
+              readOnly: true
+            {{- end }}
             {{- include (printf "dicomesh.%s.volumeMounts" $component) $root | nindent 12 }}
       volumes:
         - name: tmp
@@ -345,6 +367,11 @@ spec:
         - name: nats-creds
           secret:
             secretName: {{ $root.Values.nats.credsSecret }}
+        {{- end }}
+        {{- if $natsTls }}
+        - name: nats-tls
+          secret:
+            secretName: {{ $root.Values.nats.tls.secretName }}
         {{- end }}
         {{- include (printf "dicomesh.%s.volumes" $component) $root | nindent 8 }}
       {{- with $values.nodeSelector }}

@@ -34,6 +34,7 @@ export {
   str,
 } from './env-readers.js';
 export { moveTlsIssues, moveTlsSpec } from './move-tls-spec.js';
+export { type NatsCredentials, natsCredentialsIssues, natsCredentialsSpec } from './nats-client-spec.js';
 export { CONFIG_EXIT_CODE, readConfigOrExit } from './read-or-exit.js';
 export {
   DEFAULT_MAX_MATCHES,

@@ -5,6 +5,7 @@
  */
 import type { ConfigIssue } from './config-error.js';
 import { str } from './env-readers.js';
+import { keyPairIssues } from './key-pair-issues.js';
 
 export const moveTlsSpec = {
   moveTlsCertFile: str({
@@ -33,9 +34,10 @@ interface MoveTlsValues {
 
 /** A certificate without its key, or a key without its certificate. */
 export function moveTlsIssues(values: MoveTlsValues): ConfigIssue[] {
-  if (values.moveTlsCertFile !== undefined && values.moveTlsKeyFile === undefined)
-    return [{ env: 'DICOMESH_MOVE_TLS_KEY_FILE', problem: 'is required with DICOMESH_MOVE_TLS_CERT_FILE' }];
-  if (values.moveTlsKeyFile !== undefined && values.moveTlsCertFile === undefined)
-    return [{ env: 'DICOMESH_MOVE_TLS_CERT_FILE', problem: 'is required with DICOMESH_MOVE_TLS_KEY_FILE' }];
-  return [];
+  return keyPairIssues({
+    certEnv: 'DICOMESH_MOVE_TLS_CERT_FILE',
+    keyEnv: 'DICOMESH_MOVE_TLS_KEY_FILE',
+    certFile: values.moveTlsCertFile,
+    keyFile: values.moveTlsKeyFile,
+  });
 }

@@ -16,6 +16,7 @@ import {
   str,
 } from './env-readers.js';
 import { moveTlsIssues, moveTlsSpec } from './move-tls-spec.js';
+import { natsCredentialsIssues, natsCredentialsSpec } from './nats-client-spec.js';
 import { tlsIssues, tlsSpec } from './tls-spec.js';
 
 /** Logging, tracing and metrics: the same variables in every service. */
@@ -62,16 +63,6 @@ export const databasePoolerSpec = {
     default: false,
     description:
       'DICOMESH_DATABASE_URL is a connection pooler (PgBouncer, pgcat; transaction or session mode): nothing is set at connect and no statement is prepared by name. Set statement_timeout on the database role instead.',
-  }),
-} as const;
-
-/** How a service authenticates to NATS beyond the URL: the same variable wherever DICOMESH_NATS_URL is read. */
-export const natsCredentialsSpec = {
-  natsCredsFile: str({
-    env: 'DICOMESH_NATS_CREDS_FILE',
-    optional: true,
-    description:
-      "A NATS .creds file (user JWT and NKey seed, NATS's decentralized authentication), read at every (re)connect.",
   }),
 } as const;
 
@@ -251,7 +242,10 @@ export const storageSpec = {
 export type StorageConfig = ConfigOf<typeof storageSpec>;
 
 export function readStorageConfig(env: Env = process.env): StorageConfig {
-  return readConfig(storageSpec, env);
+  const config = readConfig(storageSpec, env);
+  const issues = natsCredentialsIssues(config);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
 }
 
 /** The gateway's configuration; a TLS port without its files is named along with every other issue. */
@@ -263,7 +257,7 @@ export function readGatewayConfig(env: Env = process.env): GatewayConfig {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError([...error.issues, ...tlsIssuesIfReadable(env)]);
   }
-  const issues = tlsIssues(config);
+  const issues = [...tlsIssues(config), ...natsCredentialsIssues(config)];
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }
@@ -393,7 +387,7 @@ export type RetrieveConfig = ConfigOf<typeof retrieveSpec>;
 
 export function readRetrieveConfig(env: Env = process.env): RetrieveConfig {
   const config = readConfig(retrieveSpec, env);
-  const issues = moveTlsIssues(config);
+  const issues = [...moveTlsIssues(config), ...natsCredentialsIssues(config)];
   if (issues.length > 0) throw new ConfigError(issues);
   return config;
 }

@@ -9,6 +9,7 @@ import {
 import { STREAM_NAME } from './events-api.js';
 import { JetStreamSetupError } from './events-errors.js';
 import { connectJetStream } from './jetstream-connection.js';
+import type { NatsClientAuth } from './nats-client-auth.js';
 
 export interface ReceivedEvent {
   readonly subject: string;
@@ -30,17 +31,18 @@ export interface ReceivedEvent {
   nak(delayMs?: number): void;
 }
 
-export interface DurableConsumerOptions {
+/** What the consumer receives, and how its connection authenticates (a `.creds` file, a client certificate). */
+export interface DurableConsumerOptions extends NatsClientAuth {
   /** Durable name: survives restarts, shared by replicas of a service (each event to one of them). */
   readonly durable: string;
   /** One subject filter (nats-server 2.9 allows one per consumer), e.g. `dicomesh.v1.instance.stored`. */
   readonly filterSubject: string;
   /** Connection name (default `dicomesh-consumer-<durable>`). */
   readonly name?: string;
+  /** Deadline of the first connection (default 5 s). */
+  readonly connectTimeoutMs?: number;
   /** Unacknowledged messages are redelivered after this long (default 30 s). */
   readonly ackWaitMs?: number;
-  /** A `.creds` file to authenticate with. */
-  readonly credsFile?: string | undefined;
 }
 
 export interface DurableConsumer extends AsyncIterable<ReceivedEvent> {
@@ -56,7 +58,9 @@ export async function durableConsumer(
 ): Promise<DurableConsumer> {
   const connection = await connectJetStream(url, {
     name: options.name ?? `dicomesh-consumer-${options.durable}`,
+    connectTimeoutMs: options.connectTimeoutMs,
     credsFile: options.credsFile,
+    tls: options.tls,
   });
   let messages: ConsumerMessages;
   try {

@@ -30,6 +30,13 @@ export {
   JetStreamPublisher,
   type JetStreamPublisherOptions,
 } from './jetstream-publisher.js';
+export {
+  type NatsClientAuth,
+  type NatsCredentialSettings,
+  type NatsTlsFiles,
+  natsAuthOptions,
+  natsClientAuth,
+} from './nats-client-auth.js';
 export { type NatsServers, NatsUrlError, natsServers } from './nats-servers.js';
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRelayStats } from './outbox-relay.js';
 export { ReconnectingPublisher, type ReconnectingPublisherOptions } from './reconnecting-publisher.js';

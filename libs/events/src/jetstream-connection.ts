@@ -11,22 +11,21 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { credsFileAuthenticator } from './creds-file.js';
 import { STREAM_NAME, STREAM_SUBJECTS } from './events-api.js';
 import { JetStreamSetupError } from './events-errors.js';
+import { type NatsClientAuth, natsAuthOptions } from './nats-client-auth.js';
 import { natsServers } from './nats-servers.js';
 import { DUPLICATE_WINDOW_MS } from './stream-settings.js';
 
 /** Pause between reconnect attempts (reconnects never stop). */
 export const RECONNECT_WAIT_MS = 250;
 
-export interface JetStreamConnectOptions {
+/** The connection's name and deadline, and how it authenticates (a `.creds` file, a client certificate). */
+export interface JetStreamConnectOptions extends NatsClientAuth {
   /** Connection name shown by the server (`dicomesh-storage`). */
   readonly name: string;
   /** Deadline of the first connection (default 5 s). Later disconnections reconnect forever. */
   readonly connectTimeoutMs?: number;
-  /** A `.creds` file (user JWT and NKey seed) to authenticate with, read at every (re)connect. */
-  readonly credsFile?: string | undefined;
 }
 
 export interface JetStreamConnection {
@@ -57,7 +56,7 @@ export async function connectJetStream(
 ): Promise<JetStreamConnection> {
   const nc = await connect({
     ...natsServers(url),
-    ...(options.credsFile === undefined ? {} : { authenticator: credsFileAuthenticator(options.credsFile) }),
+    ...natsAuthOptions(options),
     name: options.name,
     maxReconnectAttempts: -1,
     // nats.js closes a connection for good after two authentication errors in a row (a server restarted with

@@ -6,21 +6,20 @@
  * the publisher starts connecting again from the beginning.
  */
 import { createLogger, type Logger } from '@dicomesh/telemetry';
-import { credsFileAuthenticator } from './creds-file.js';
 import type { EventPublisher, PublishOptions } from './events-api.js';
 import { EventPublishError } from './events-errors.js';
 import { connectJetStream, type JetStreamConnection } from './jetstream-connection.js';
 import { JetStreamPublisher } from './jetstream-publisher.js';
+import { type NatsClientAuth, natsAuthOptions } from './nats-client-auth.js';
 import { natsServers } from './nats-servers.js';
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5_000;
 
-export interface ReconnectingPublisherOptions {
+/** The connection's name and how it authenticates (DICOMESH_NATS_CREDS_FILE, DICOMESH_NATS_TLS_*). */
+export interface ReconnectingPublisherOptions extends NatsClientAuth {
   /** Connection name shown by the server (`dicomesh-storage`). */
   readonly name: string;
-  /** A `.creds` file to authenticate with (DICOMESH_NATS_CREDS_FILE). */
-  readonly credsFile?: string | undefined;
   readonly logger?: Logger;
 }
 
@@ -39,7 +38,7 @@ export class ReconnectingPublisher implements EventPublisher {
     this.logger = options.logger ?? createLogger('events');
     // Settings that can never connect fail the service's start, not every retry.
     natsServers(url);
-    if (options.credsFile !== undefined) credsFileAuthenticator(options.credsFile);
+    natsAuthOptions(options);
     this.firstAttempt = this.attempt(FIRST_RETRY_MS);
   }
 
@@ -81,6 +80,7 @@ export class ReconnectingPublisher implements EventPublisher {
       connection = await connectJetStream(this.url, {
         name: this.options.name,
         credsFile: this.options.credsFile,
+        tls: this.options.tls,
       });
       await connection.ensureStream();
       if (this.closed) {

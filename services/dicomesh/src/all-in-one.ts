@@ -15,6 +15,7 @@ import {
   associationEventPublisher,
   type EventPublisher,
   InProcessBus,
+  natsClientAuth,
   ReconnectingPublisher,
 } from '@dicomesh/events';
 import {
@@ -90,7 +91,7 @@ export async function runAllInOne(): Promise<void> {
     databaseUrl: storageConfig.databaseUrl,
     databasePooled: storageConfig.databasePooled,
     natsUrl: storageConfig.natsUrl,
-    natsCredsFile: storageConfig.natsCredsFile,
+    natsAuth: natsClientAuth(storageConfig),
     localPublisher: bus,
     logger: createLogger('storage'),
   });
@@ -143,7 +144,7 @@ export async function runAllInOne(): Promise<void> {
       : new ReconnectingPublisher(config.natsUrl, {
           name: 'dicomesh-gateway',
           logger,
-          credsFile: config.natsCredsFile,
+          ...natsClientAuth(config),
         });
   const health = config.grpcPort > 0 ? await startHealthServer(config.dicomHost, config.grpcPort) : undefined;
   const gateway = await startGateway({

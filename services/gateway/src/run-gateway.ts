@@ -3,7 +3,7 @@
  * DICOM listener and its health, and on SIGTERM: NOT_SERVING, drain, exit.
  */
 import { readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
-import { associationEventPublisher, ReconnectingPublisher } from '@dicomesh/events';
+import { associationEventPublisher, natsClientAuth, ReconnectingPublisher } from '@dicomesh/events';
 import {
   configureLogging,
   createLogger,
@@ -42,7 +42,7 @@ export async function runGateway(): Promise<void> {
       : new ReconnectingPublisher(config.natsUrl, {
           name: 'dicomesh-gateway',
           logger,
-          credsFile: config.natsCredsFile,
+          ...natsClientAuth(config),
         });
   const gateway = await startGateway({
     aeTitle: config.aeTitle,

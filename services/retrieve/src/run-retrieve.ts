@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { createFsBlobStore, openIndex } from '@dicomesh/archive';
 import { type RetrieveConfig, readConfigOrExit, readRetrieveConfig } from '@dicomesh/config';
-import { type EventPublisher, ReconnectingPublisher } from '@dicomesh/events';
+import { type EventPublisher, natsClientAuth, ReconnectingPublisher } from '@dicomesh/events';
 import { openAeRegistry, registrySettingsOrExit } from '@dicomesh/k8s-registry';
 import {
   configureLogging,
@@ -53,7 +53,7 @@ export async function runRetrieve(): Promise<void> {
     const reconnecting = new ReconnectingPublisher(config.natsUrl, {
       name: 'dicomesh-retrieve',
       logger,
-      credsFile: config.natsCredsFile,
+      ...natsClientAuth(config),
     });
     await reconnecting.firstAttempt;
     publisher = reconnecting;

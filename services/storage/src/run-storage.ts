@@ -3,6 +3,7 @@
  * blob store, index and relay, then the gRPC server with health; on SIGTERM: NOT_SERVING, drain, exit.
  */
 import { DuplicatePolicy, readConfigOrExit } from '@dicomesh/config';
+import { natsClientAuth } from '@dicomesh/events';
 import {
   configureLogging,
   createLogger,
@@ -33,7 +34,7 @@ export async function runStorage(): Promise<void> {
     databaseUrl: config.databaseUrl,
     databasePooled: config.databasePooled,
     natsUrl: config.natsUrl,
-    natsCredsFile: config.natsCredsFile,
+    natsAuth: natsClientAuth(config),
     logger,
   });
   const server = await startStorageServer({

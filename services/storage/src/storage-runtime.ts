@@ -12,7 +12,12 @@ import {
   openIndex,
   type SqlClient,
 } from '@dicomesh/archive';
-import { type EventPublisher, OutboxRelay, ReconnectingPublisher } from '@dicomesh/events';
+import {
+  type EventPublisher,
+  type NatsClientAuth,
+  OutboxRelay,
+  ReconnectingPublisher,
+} from '@dicomesh/events';
 import type { Logger } from '@dicomesh/telemetry';
 
 /** Blobs live in `<dataDir>/blobs`, the embedded index in `<dataDir>/index`. */
@@ -35,8 +40,8 @@ export interface StorageRuntimeOptions {
   readonly databasePooled?: boolean;
   /** NATS for JetStream; unset: `localPublisher` receives the events. */
   readonly natsUrl?: string | undefined;
-  /** A `.creds` file for NATS. */
-  readonly natsCredsFile?: string | undefined;
+  /** How the NATS connection authenticates (a `.creds` file, a client certificate). */
+  readonly natsAuth?: NatsClientAuth;
   /** The in-process bus of all-in-one, used when there is no NATS URL. */
   readonly localPublisher?: EventPublisher;
   readonly logger: Logger;
@@ -81,7 +86,7 @@ export async function openStorageRuntime(options: StorageRuntimeOptions): Promis
     const reconnecting = new ReconnectingPublisher(options.natsUrl, {
       name: 'dicomesh-storage',
       logger,
-      credsFile: options.natsCredsFile,
+      ...options.natsAuth,
     });
     await reconnecting.firstAttempt;
     publisher = reconnecting;

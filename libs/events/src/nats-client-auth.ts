@@ -1,0 +1,66 @@
+/**
+ * How a service proves itself to NATS beyond the URL: a `.creds` file (creds-file.ts), and for a server that
+ * verifies clients over TLS (`tls { verify: true }`), a client certificate and its key, with the CA the
+ * server's certificate must chain to. nats.js reads the files again at every connect and reconnect, so a
+ * renewed Secret (cert-manager's) takes effect on the next one; they are checked once when the options are
+ * made, so a missing file, a PEM that does not parse or a key that is not the certificate's fails the
+ * service's start instead of every reconnect.
+ */
+
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
+import type { ConnectionOptions, TlsOptions } from '@nats-io/transport-node';
+import { credsFileAuthenticator } from './creds-file.js';
+
+/** TLS to NATS: any of these set means the connection must be TLS. */
+export interface NatsTlsFiles {
+  /** PEM client certificate (chain); with keyFile. Unset: no client certificate. */
+  readonly certFile?: string | undefined;
+  readonly keyFile?: string | undefined;
+  /** PEM CA certificate(s) the server's certificate must chain to; unset: Node's trusted CAs (and NODE_EXTRA_CA_CERTS). */
+  readonly caFile?: string | undefined;
+}
+
+export interface NatsClientAuth {
+  /** A `.creds` file (user JWT and NKey seed). */
+  readonly credsFile?: string | undefined;
+  /** TLS files; undefined: TLS only when the URL asks for it (`tls://`) or the server requires it. */
+  readonly tls?: NatsTlsFiles | undefined;
+}
+
+/** The values of libs/config's natsCredentialsSpec (DICOMESH_NATS_CREDS_FILE, DICOMESH_NATS_TLS_*). */
+export interface NatsCredentialSettings {
+  readonly natsCredsFile?: string | undefined;
+  readonly natsTlsCertFile?: string | undefined;
+  readonly natsTlsKeyFile?: string | undefined;
+  readonly natsTlsCaFile?: string | undefined;
+}
+
+/** A service's NATS authentication from its configuration: TLS files when any of them is set. */
+export function natsClientAuth(settings: NatsCredentialSettings): NatsClientAuth {
+  const { natsTlsCertFile: certFile, natsTlsKeyFile: keyFile, natsTlsCaFile: caFile } = settings;
+  const anyTls = certFile !== undefined || keyFile !== undefined || caFile !== undefined;
+  return { credsFile: settings.natsCredsFile, tls: anyTls ? { certFile, keyFile, caFile } : undefined };
+}
+
+/** nats.js's connection options for them; throws at once when a file cannot be used. */
+export function natsAuthOptions(auth: NatsClientAuth): Pick<ConnectionOptions, 'authenticator' | 'tls'> {
+  return {
+    ...(auth.credsFile === undefined ? {} : { authenticator: credsFileAuthenticator(auth.credsFile) }),
+    ...(auth.tls === undefined ? {} : { tls: checkedTlsOptions(auth.tls) }),
+  };
+}
+
+function checkedTlsOptions(files: NatsTlsFiles): TlsOptions {
+  const read = (path: string | undefined) => (path === undefined ? undefined : readFileSync(path));
+  const ca = read(files.caFile);
+  // createSecureContext skips what is not a certificate in a CA file; one with none would trust no server.
+  if (ca !== undefined) new X509Certificate(ca);
+  createSecureContext({ cert: read(files.certFile), key: read(files.keyFile), ca });
+  return {
+    ...(files.certFile === undefined ? {} : { certFile: files.certFile }),
+    ...(files.keyFile === undefined ? {} : { keyFile: files.keyFile }),
+    ...(files.caFile === undefined ? {} : { caFile: files.caFile }),
+  };
+}
