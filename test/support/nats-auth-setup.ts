@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsClientAuth } from '@dicomesh/events';
-import { makeTestPki } from './certificates.ts';
+import { makeTestPki, type TestPki } from './certificates.ts';
 import { writeNatsOperatorFiles } from './nats-operator.ts';
 
 export type NatsAuthMode = 'operator' | 'client-certificates';
@@ -19,6 +19,20 @@ export interface NatsAuthSetup {
   readonly env: Readonly<Record<string, string>>;
   /** What the services present, for connectJetStream and durableConsumer. */
   readonly client: NatsClientAuth;
+}
+
+/** nats-server's arguments for TLS with the PKI's server certificate, verifying clients against its CA. */
+export function natsTlsVerifyArgs(pki: TestPki): string[] {
+  return [
+    '--tls',
+    '--tlscert',
+    pki.server.cert,
+    '--tlskey',
+    pki.server.key,
+    '--tlscacert',
+    pki.caCert,
+    '--tlsverify',
+  ];
 }
 
 export async function natsAuthSetup(mode: NatsAuthMode, dir: string): Promise<NatsAuthSetup> {
@@ -35,16 +49,7 @@ export async function natsAuthSetup(mode: NatsAuthMode, dir: string): Promise<Na
   const pki = await makeTestPki(pkiDir);
   const tls = { certFile: pki.client.cert, keyFile: pki.client.key, caFile: pki.caCert };
   return {
-    serverArgs: [
-      '--tls',
-      '--tlscert',
-      pki.server.cert,
-      '--tlskey',
-      pki.server.key,
-      '--tlscacert',
-      pki.caCert,
-      '--tlsverify',
-    ],
+    serverArgs: natsTlsVerifyArgs(pki),
     env: {
       DICOMESH_NATS_TLS_CERT_FILE: tls.certFile,
       DICOMESH_NATS_TLS_KEY_FILE: tls.keyFile,

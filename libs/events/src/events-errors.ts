@@ -36,3 +36,15 @@ export class SubjectError extends Error {
     super(`subject ${JSON.stringify(subject)}: ${message}`, options);
   }
 }
+
+/** A `.creds` file or a TLS file for NATS that cannot be used (missing, unreadable, not what it should be). */
+export class NatsCredentialsError extends Error {
+  override readonly name = 'NatsCredentialsError';
+  constructor(
+    message: string,
+    readonly files: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`NATS credentials (${files.join(', ')}): ${message}`, options);
+  }
+}

@@ -11,7 +11,12 @@ export {
   type ReceivedEvent,
 } from './durable-consumer.js';
 export * from './events-api.js';
-export { EventPublishError, JetStreamSetupError, SubjectError } from './events-errors.js';
+export {
+  EventPublishError,
+  JetStreamSetupError,
+  NatsCredentialsError,
+  SubjectError,
+} from './events-errors.js';
 export {
   type BusHandler,
   type BusMessage,

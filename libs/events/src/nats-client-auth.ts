@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import type { ConnectionOptions, TlsOptions } from '@nats-io/transport-node';
 import { credsFileAuthenticator } from './creds-file.js';
+import { NatsCredentialsError } from './events-errors.js';
 
 /** TLS to NATS: any of these set means the connection must be TLS. */
 export interface NatsTlsFiles {
@@ -44,12 +45,19 @@ export function natsClientAuth(settings: NatsCredentialSettings): NatsClientAuth
   return { credsFile: settings.natsCredsFile, tls: anyTls ? { certFile, keyFile, caFile } : undefined };
 }
 
-/** nats.js's connection options for them; throws at once when a file cannot be used. */
+/** nats.js's connection options for them; throws NatsCredentialsError at once when a file cannot be used. */
 export function natsAuthOptions(auth: NatsClientAuth): Pick<ConnectionOptions, 'authenticator' | 'tls'> {
-  return {
-    ...(auth.credsFile === undefined ? {} : { authenticator: credsFileAuthenticator(auth.credsFile) }),
-    ...(auth.tls === undefined ? {} : { tls: checkedTlsOptions(auth.tls) }),
-  };
+  try {
+    return {
+      ...(auth.credsFile === undefined ? {} : { authenticator: credsFileAuthenticator(auth.credsFile) }),
+      ...(auth.tls === undefined ? {} : { tls: checkedTlsOptions(auth.tls) }),
+    };
+  } catch (error) {
+    const files = [auth.credsFile, auth.tls?.certFile, auth.tls?.keyFile, auth.tls?.caFile].filter(
+      (file): file is string => file !== undefined,
+    );
+    throw new NatsCredentialsError((error as Error).message, files, { cause: error });
+  }
 }
 
 function checkedTlsOptions(files: NatsTlsFiles): TlsOptions {

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, type TestPki } from '../../../test/support/certificates.js';
+import { natsTlsVerifyArgs } from '../../../test/support/nats-auth-setup.js';
 import { type NatsServer, startNats } from '../../../test/support/nats-server.js';
-import { natsClientAuth, ReconnectingPublisher } from '../src/index.js';
+import { NatsCredentialsError, natsClientAuth, ReconnectingPublisher } from '../src/index.js';
 import { publishOnce } from './support/events-support.js';
 
 /**
@@ -26,18 +27,7 @@ let nats: NatsServer;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'dicomesh-nats-tls-'));
   pki = await makeTestPki(dir);
-  nats = await startNats({
-    args: [
-      '--tls',
-      '--tlscert',
-      pki.server.cert,
-      '--tlskey',
-      pki.server.key,
-      '--tlscacert',
-      pki.caCert,
-      '--tlsverify',
-    ],
-  });
+  nats = await startNats({ args: natsTlsVerifyArgs(pki) });
 });
 
 afterAll(async () => {
@@ -93,10 +83,11 @@ describe('TLS files that cannot be used fail a publisher at once', () => {
   const publisher = (tls: TlsSettings) =>
     new ReconnectingPublisher(nats.url, { name: 'events-test-tls', ...natsClientAuth(tls) });
 
-  it('a missing file', () => {
-    expect(() =>
-      publisher({ natsTlsCertFile: join(dir, 'missing.crt'), natsTlsKeyFile: pki.client.key }),
-    ).toThrow(/ENOENT/);
+  it('a missing file, named', () => {
+    const missing = () =>
+      publisher({ natsTlsCertFile: join(dir, 'missing.crt'), natsTlsKeyFile: pki.client.key });
+    expect(missing).toThrow(NatsCredentialsError);
+    expect(missing).toThrow(/missing\.crt.*ENOENT/);
   });
 
   it('a key that is not the certificate’s', () => {
