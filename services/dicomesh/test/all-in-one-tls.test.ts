@@ -37,17 +37,10 @@ afterAll(async () => {
   removeDir?.();
 });
 
-const overTls = () => [
-  '+tls',
-  pki.client.key,
-  pki.client.cert,
-  '+cf',
-  pki.caCert,
-  '-aec',
-  ALL_IN_ONE_AE_TITLE,
-  '127.0.0.1',
-  String(tlsPort),
-];
+/** The TLS listener, verified against the test CA. */
+const tlsPeer = () => ['+cf', pki.caCert, '-aec', ALL_IN_ONE_AE_TITLE, '127.0.0.1', String(tlsPort)];
+/** ... presenting the client certificate. */
+const overTls = () => ['+tls', pki.client.key, pki.client.cert, ...tlsPeer()];
 
 describe('all-in-one with DICOMESH_TLS_PORT', () => {
   it('answers echoscu and storescu over TLS with a client certificate, and indexes what they store', async () => {
@@ -75,15 +68,7 @@ describe('all-in-one with DICOMESH_TLS_PORT', () => {
   });
 
   it('refuses a TLS client without a certificate', async () => {
-    const echo = await run('echoscu', [
-      '+tla',
-      '+cf',
-      pki.caCert,
-      '-aec',
-      ALL_IN_ONE_AE_TITLE,
-      '127.0.0.1',
-      String(tlsPort),
-    ]);
+    const echo = await run('echoscu', ['+tla', ...tlsPeer()]);
     expect(echo.code).not.toBe(0);
     // Refused in the handshake, by a listener that is there.
     expect(echo.output).not.toMatch(/connection refused/i);
