@@ -180,4 +180,14 @@ describe('the retrieve service with DICOMESH_MOVE_TLS_* it cannot use', () => {
     expect(exit.code).toBe(CONFIG_EXIT_CODE);
     expect(exit.output).toContain('missing.key');
   });
+
+  it('exits with the configuration status for a CA file without a certificate (a certificate request)', async () => {
+    const exit = await retrieveExit({
+      DICOMESH_MOVE_TLS_CERT_FILE: pki.client.cert,
+      DICOMESH_MOVE_TLS_KEY_FILE: pki.client.key,
+      DICOMESH_MOVE_TLS_CA_FILE: join(work, 'client.csr'),
+    });
+    expect(exit.code).toBe(CONFIG_EXIT_CODE);
+    expect(exit.output).toContain('DICOMESH_MOVE_TLS');
+  });
 });

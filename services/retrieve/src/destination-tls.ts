@@ -4,6 +4,7 @@
  * the CA the destination's certificate must chain to (DICOMESH_MOVE_TLS_*). The files are read again for each
  * association, so a renewed certificate (a Secret that cert-manager rotates) is used without a restart.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type ConnectionOptions, createSecureContext } from 'node:tls';
 import { CONFIG_EXIT_CODE } from '@dicomesh/config';
@@ -36,11 +37,14 @@ export function destinationTls(files: DestinationTlsFiles): DestinationTls {
 }
 
 /**
- * Reads the files once and builds a TLS context from them, so a missing file, a PEM that does not parse or a
- * key that is not the certificate's fails the service's start rather than its first C-MOVE.
+ * Reads the files once and builds a TLS context from them, so a missing file, a PEM that does not parse, a
+ * CA file without a certificate or a key that is not the certificate's fails the service's start rather than its first C-MOVE.
  */
 export async function checkDestinationTls(tls: DestinationTls): Promise<void> {
-  createSecureContext(await tls());
+  const options = await tls();
+  // createSecureContext skips what is not a certificate in a CA file: one without any would trust no destination.
+  if (options.ca !== undefined) new X509Certificate(options.ca as Buffer);
+  createSecureContext(options);
 }
 
 /** The destinations' TLS from the DICOMESH_MOVE_TLS_* files, checked at once: exit 2 naming the problem. */
