@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { PgliteCommand } from './pglite-protocol.js';
 import { PgliteThread, unavailable } from './pglite-thread.js';
 import { type SqlClient, transactionClient } from './sql-client.js';
@@ -81,6 +83,9 @@ export async function createPgliteClient(
   dataDir: string,
   options: PgliteClientOptions = {},
 ): Promise<SqlClient> {
+  // PGlite makes its own directory, not the ones above it: a data dir not made yet (a retrieve process that
+  // starts before storage on a new volume) would fail the start. One that cannot be made fails PGlite's open.
+  await mkdir(dirname(dataDir), { recursive: true }).catch(() => undefined);
   const worker = await RestartingPglite.start(dataDir, options);
   /** A statement, outside any transaction or in the one begun on thread `generation`. */
   const statement =

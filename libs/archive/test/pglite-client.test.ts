@@ -1,7 +1,7 @@
 /**
  * The embedded index's client runs PGlite in a worker thread: what crosses the thread (rows of every type
  * the index reads, errors with their SQLSTATE), how a transaction holds the one connection, and how the
- * client fails when the worker cannot open its directory or has been closed.
+ * client fails when the worker cannot open its directory (or make the ones above it) or has been closed.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -88,6 +88,20 @@ describe('the embedded index in its worker thread', () => {
   });
 });
 
+describe('the embedded index in a data dir not made yet', () => {
+  it('makes the directories above its own', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dicomesh-pglite-worker-'));
+    try {
+      const client = await createPgliteClient(join(dir, 'volume', 'data', 'index'));
+      await client.query('CREATE TABLE made (id integer)');
+      expect((await client.query('SELECT count(*)::int AS n FROM made')).rows).toEqual([{ n: 0 }]);
+      await client.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the embedded index client failing', () => {
   it('rejects at creation when PGlite cannot open its directory', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dicomesh-pglite-worker-'));
@@ -95,6 +109,10 @@ describe('the embedded index client failing', () => {
       const notADirectory = join(dir, 'file');
       await writeFile(notADirectory, 'not a directory');
       await expect(createPgliteClient(notADirectory)).rejects.toBeInstanceOf(EmbeddedIndexError);
+      // Nor the directories above it: a file where one should be.
+      await expect(createPgliteClient(join(notADirectory, 'data', 'index'))).rejects.toBeInstanceOf(
+        EmbeddedIndexError,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
