@@ -41,6 +41,7 @@ export {
   type NatsTlsFiles,
   natsAuthOptions,
   natsClientAuth,
+  natsClientAuthOrExit,
 } from './nats-client-auth.js';
 export { type NatsServers, NatsUrlError, natsServers } from './nats-servers.js';
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRelayStats } from './outbox-relay.js';

@@ -10,6 +10,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
+import { CONFIG_EXIT_CODE } from '@dicomesh/config';
+import type { Logger } from '@dicomesh/telemetry';
 import type { ConnectionOptions, TlsOptions } from '@nats-io/transport-node';
 import { credsFileAuthenticator } from './creds-file.js';
 import { NatsCredentialsError } from './events-errors.js';
@@ -44,6 +46,28 @@ export function natsClientAuth(settings: NatsCredentialSettings): NatsClientAuth
   const anyTls = certFile !== undefined || keyFile !== undefined || caFile !== undefined;
   return { credsFile: settings.natsCredsFile, tls: anyTls ? { certFile, keyFile, caFile } : undefined };
 }
+
+/**
+ * natsClientAuth for a service's start, its files checked at once: one that cannot be used is a configuration
+ * error, logged naming the variables and the problem, and the process exits with status 2 (as for an invalid
+ * variable) before it opens anything, instead of failing with status 1 once its index is open.
+ */
+export function natsClientAuthOrExit(settings: NatsCredentialSettings, logger: Logger): NatsClientAuth {
+  const auth = natsClientAuth(settings);
+  try {
+    natsAuthOptions(auth);
+  } catch (error) {
+    if (!(error instanceof NatsCredentialsError)) throw error;
+    logger.error('NATS credential files unusable', {
+      issues: [{ env: NATS_CREDENTIAL_VARIABLES, problem: `unusable: ${error.message}` }],
+    });
+    process.exit(CONFIG_EXIT_CODE);
+  }
+  return auth;
+}
+
+const NATS_CREDENTIAL_VARIABLES =
+  'DICOMESH_NATS_CREDS_FILE, DICOMESH_NATS_TLS_CERT_FILE, DICOMESH_NATS_TLS_KEY_FILE, DICOMESH_NATS_TLS_CA_FILE';
 
 /** nats.js's connection options for them; throws NatsCredentialsError at once when a file cannot be used. */
 export function natsAuthOptions(auth: NatsClientAuth): Pick<ConnectionOptions, 'authenticator' | 'tls'> {

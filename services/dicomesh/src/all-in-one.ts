@@ -15,7 +15,7 @@ import {
   associationEventPublisher,
   type EventPublisher,
   InProcessBus,
-  natsClientAuth,
+  natsClientAuthOrExit,
   ReconnectingPublisher,
 } from '@dicomesh/events';
 import {
@@ -77,6 +77,8 @@ export async function runAllInOne(): Promise<void> {
   const { registry, callingAes } = await openGatewayAccess(config, logger);
   const tls = tlsListenerConfig(config);
   const moveTls = await destinationTlsOrExit(moveTlsFiles(retrieveConfig), createLogger('retrieve'));
+  // The gateway's and storage's NATS variables are the same ones.
+  const natsAuth = natsClientAuthOrExit(storageConfig, logger);
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const verification = await startVerificationServer({
@@ -91,7 +93,7 @@ export async function runAllInOne(): Promise<void> {
     databaseUrl: storageConfig.databaseUrl,
     databasePooled: storageConfig.databasePooled,
     natsUrl: storageConfig.natsUrl,
-    natsAuth: natsClientAuth(storageConfig),
+    natsAuth,
     localPublisher: bus,
     logger: createLogger('storage'),
   });
@@ -144,7 +146,7 @@ export async function runAllInOne(): Promise<void> {
       : new ReconnectingPublisher(config.natsUrl, {
           name: 'dicomesh-gateway',
           logger,
-          ...natsClientAuth(config),
+          ...natsAuth,
         });
   const health = config.grpcPort > 0 ? await startHealthServer(config.dicomHost, config.grpcPort) : undefined;
   const gateway = await startGateway({

@@ -7,7 +7,6 @@
  * the failed instances listed. A client certificate without its key, or a file that is not there, stops the
  * retrieve service at start with the configuration exit status.
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,13 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningTool, run, startListener, tempDir } from '../../../libs/dimse/test/support/dcmtk.js';
 import { makeTestPki, type TestPki } from '../../../test/support/certificates.js';
 import { ALL_IN_ONE_AE_TITLE, type AllInOne, startAllInOne } from './support/all-in-one.js';
-import { dicomesh, LAUNCHER, NODE } from './support/run-tool.js';
+import { dicomesh } from './support/run-tool.js';
+import { CONFIG_EXIT_CODE, serviceExit } from './support/service-exit.js';
 
 const CT_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
 const CT_SMALL_STUDY = '1.3.6.1.4.1.5962.1.2.1.20040119072730.12322';
 /** How movescu names A702 (Refused: Out of Resources - Unable to perform sub-operations): every one failed. */
 const A702 = /Final Move Response \(Refused: OutOfResourcesSubOperations\)/;
-const CONFIG_EXIT_CODE = 2;
 
 let work: string;
 let removeDir: (() => void) | undefined;
@@ -149,19 +148,11 @@ describe('C-MOVE to a destination registered with tls: true', () => {
 });
 
 /** `dicomesh retrieve` with `env`: its exit code and what it logged. */
-function retrieveExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('DICOMESH_')),
-    );
-    const child = spawn(NODE, [LAUNCHER, 'retrieve'], {
-      env: { ...inherited, DICOMESH_DATA_DIR: join(work, 'retrieve-data'), DICOMESH_GRPC_PORT: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (code) => resolve({ code, output }));
+function retrieveExit(env: Record<string, string>) {
+  return serviceExit('retrieve', {
+    DICOMESH_DATA_DIR: join(work, 'retrieve-data'),
+    DICOMESH_GRPC_PORT: '0',
+    ...env,
   });
 }
 

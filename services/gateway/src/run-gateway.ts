@@ -3,7 +3,7 @@
  * DICOM listener and its health, and on SIGTERM: NOT_SERVING, drain, exit.
  */
 import { readConfigOrExit, readGatewayConfig } from '@dicomesh/config';
-import { associationEventPublisher, natsClientAuth, ReconnectingPublisher } from '@dicomesh/events';
+import { associationEventPublisher, natsClientAuthOrExit, ReconnectingPublisher } from '@dicomesh/events';
 import {
   configureLogging,
   createLogger,
@@ -33,6 +33,7 @@ export async function runGateway(): Promise<void> {
   const { registry, callingAes } = await openGatewayAccess(config, logger);
 
   const tls = tlsListenerConfig(config);
+  const natsAuth = natsClientAuthOrExit(config, logger);
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const health = await startHealthServer(config.dicomHost, config.grpcPort);
   // Association events are best effort: the gateway serves while NATS is down, and connects when it is back.
@@ -42,7 +43,7 @@ export async function runGateway(): Promise<void> {
       : new ReconnectingPublisher(config.natsUrl, {
           name: 'dicomesh-gateway',
           logger,
-          ...natsClientAuth(config),
+          ...natsAuth,
         });
   const gateway = await startGateway({
     aeTitle: config.aeTitle,

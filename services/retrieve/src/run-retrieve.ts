@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { createFsBlobStore, openIndex } from '@dicomesh/archive';
 import { type RetrieveConfig, readConfigOrExit, readRetrieveConfig } from '@dicomesh/config';
-import { type EventPublisher, natsClientAuth, ReconnectingPublisher } from '@dicomesh/events';
+import { type EventPublisher, natsClientAuthOrExit, ReconnectingPublisher } from '@dicomesh/events';
 import { openAeRegistry, registrySettingsOrExit } from '@dicomesh/k8s-registry';
 import {
   configureLogging,
@@ -40,6 +40,7 @@ export async function runRetrieve(): Promise<void> {
   if (aeSettings.source === 'file' && aeSettings.aeFile === undefined)
     logger.warn('no DICOMESH_AE_FILE: every C-MOVE destination is unknown (A801)');
   const moveTls = await destinationTlsOrExit(moveTlsFiles(config), logger);
+  const natsAuth = natsClientAuthOrExit(config, logger);
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const sql = await openIndex({
     dataDir: config.dataDir,
@@ -53,7 +54,7 @@ export async function runRetrieve(): Promise<void> {
     const reconnecting = new ReconnectingPublisher(config.natsUrl, {
       name: 'dicomesh-retrieve',
       logger,
-      ...natsClientAuth(config),
+      ...natsAuth,
     });
     await reconnecting.firstAttempt;
     publisher = reconnecting;

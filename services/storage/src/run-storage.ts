@@ -3,7 +3,7 @@
  * blob store, index and relay, then the gRPC server with health; on SIGTERM: NOT_SERVING, drain, exit.
  */
 import { DuplicatePolicy, readConfigOrExit } from '@dicomesh/config';
-import { natsClientAuth } from '@dicomesh/events';
+import { natsClientAuthOrExit } from '@dicomesh/events';
 import {
   configureLogging,
   createLogger,
@@ -27,6 +27,7 @@ export async function runStorage(): Promise<void> {
     otelResourceAttributes: config.otelResourceAttributes,
   });
   const logger = createLogger('storage');
+  const natsAuth = natsClientAuthOrExit(config, logger);
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
   const runtime = await openStorageRuntime({
@@ -34,7 +35,7 @@ export async function runStorage(): Promise<void> {
     databaseUrl: config.databaseUrl,
     databasePooled: config.databasePooled,
     natsUrl: config.natsUrl,
-    natsAuth: natsClientAuth(config),
+    natsAuth,
     logger,
   });
   const server = await startStorageServer({
