@@ -16,7 +16,7 @@ import { type RunningTool, run, startListener } from '../../libs/dimse/test/supp
 import { FakeApiServer } from '../../libs/k8s-registry/test/support/fake-api-server.ts';
 import { startAllInOne } from '../../services/dicomesh/test/support/all-in-one.ts';
 import { GATEWAY_AE_TITLE } from '../support/scu.ts';
-import { startTopology, type Topology } from '../support/topology.ts';
+import { startTopology } from '../support/topology.ts';
 
 const NAMESPACE = 'radiology';
 const CT_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';

@@ -7,7 +7,6 @@ import { associationEventPublisher, natsClientAuthOrExit, ReconnectingPublisher 
 import {
   configureLogging,
   createLogger,
-  type Logger,
   onShutdownSignal,
   serveMetrics,
   startTelemetry,
