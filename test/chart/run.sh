@@ -122,6 +122,8 @@ refuses "NATS credentials in a plain value are refused (they belong in nats.exis
   helm template dicomesh "$chart" --kube-version "$K8S_VERSION" --set nats.url=nats://user:secret@nats:4222
 refuses "NATS verified against a ca.crt without the Secret that holds it is refused" "nats.tls.verifyWithCaCrt needs nats.tls.secretName" \
   helm template dicomesh "$chart" --kube-version "$K8S_VERSION" --set nats.url=tls://nats:4222 --set nats.tls.verifyWithCaCrt=true
+refuses "a NATS .creds file and an NKey seed together are refused" "nats.credsSecret and nats.nkeySecret: set one" \
+  helm template dicomesh "$chart" --kube-version "$K8S_VERSION" --set nats.url=nats://nats:4222 --set nats.credsSecret=creds --set nats.nkeySecret=nkey
 
 check "helm unittest (test/chart/unit)" \
   helm unittest --strict --file "../../test/chart/unit/*_test.yaml" "$chart"

@@ -233,6 +233,8 @@ SCHEMA = {
                     "secretKey": string(minLength=1),
                     "credsSecret": string(),
                     "credsKey": string(minLength=1),
+                    "nkeySecret": string(),
+                    "nkeyKey": string(minLength=1),
                     "tls": obj(
                         {
                             "secretName": string("Secret of type kubernetes.io/tls: the client certificate presented to NATS."),
@@ -240,7 +242,7 @@ SCHEMA = {
                         }
                     ),
                 },
-                required=["secretKey", "credsKey"],
+                required=["secretKey", "credsKey", "nkeyKey"],
             ),
             "telemetry": obj(
                 {

@@ -1,6 +1,6 @@
 /**
  * The services topology with a nats-server that admits only authenticated clients, in operator mode (NATS's
- * decentralized authentication: DICOMESH_NATS_CREDS_FILE) or over TLS verifying client certificates
+ * decentralized authentication: DICOMESH_NATS_CREDS_FILE), by a user's NKey (DICOMESH_NATS_NKEY_FILE) or over TLS verifying client certificates
  * (DICOMESH_NATS_TLS_*): storage's instance.stored events reach it (the outbox empties); a consumer without the
  * services' credentials is refused.
  */
@@ -21,6 +21,7 @@ const REFUSED_DEADLINE_MS = 2_000;
 /** How each mode refuses a consumer without credentials. */
 const REFUSALS: Record<NatsAuthMode, RegExp> = {
   operator: /Authorization Violation/i,
+  nkey: /Authorization Violation/i,
   'client-certificates': /timeout/i,
 };
 

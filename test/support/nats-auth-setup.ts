@@ -1,6 +1,6 @@
 /**
  * Test helper: how a topology's nats-server admits the services: in operator mode (a `.creds` file, NATS's
- * decentralized authentication) or over TLS verifying client certificates (a CA, a server and a client
+ * decentralized authentication), by a user's NKey (a seed file) or over TLS verifying client certificates (a CA, a server and a client
  * certificate it signed). Gives the server's arguments, the services' environment, and the same credentials
  * as the events library takes them, for a test's own consumer.
  */
@@ -8,9 +8,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsClientAuth } from '@dicomesh/events';
 import { makeTestPki, type TestPki } from './certificates.ts';
+import { writeNatsNkeyFiles } from './nats-nkey-users.ts';
 import { writeNatsOperatorFiles } from './nats-operator.ts';
 
-export type NatsAuthMode = 'operator' | 'client-certificates';
+export type NatsAuthMode = 'operator' | 'nkey' | 'client-certificates';
 
 export interface NatsAuthSetup {
   /** nats-server's extra arguments. */
@@ -42,6 +43,14 @@ export async function natsAuthSetup(mode: NatsAuthMode, dir: string): Promise<Na
       serverArgs: ['-c', files.configFile],
       env: { DICOMESH_NATS_CREDS_FILE: files.credsFile },
       client: { credsFile: files.credsFile },
+    };
+  }
+  if (mode === 'nkey') {
+    const files = await writeNatsNkeyFiles(dir);
+    return {
+      serverArgs: ['-c', files.configFile],
+      env: { DICOMESH_NATS_NKEY_FILE: files.seedFile },
+      client: { nkeyFile: files.seedFile },
     };
   }
   const pkiDir = join(dir, 'nats-pki');

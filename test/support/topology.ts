@@ -69,7 +69,8 @@ export interface TopologyOptions {
   /** Put PgBouncer in this mode between the services and PostgreSQL (DICOMESH_DATABASE_POOLED). */
   readonly pooler?: PoolMode;
   /**
-   * How nats-server admits the services: in operator mode (DICOMESH_NATS_CREDS_FILE) or only with a client
+   * How nats-server admits the services: in operator mode (DICOMESH_NATS_CREDS_FILE), by NKey
+   * (DICOMESH_NATS_NKEY_FILE) or only with a client
    * certificate over TLS (DICOMESH_NATS_TLS_*). Default: anyone.
    */
   readonly natsAuth?: NatsAuthMode;

@@ -232,6 +232,12 @@ ports and affinity come from the templates dicomesh.<component>.env, .volumes, .
 {{- $natsCredsDir := "/etc/dicomesh/nats" -}}
 {{- $natsClients := list "gateway" "storage" "retrieve" -}}
 {{- $natsCreds := and $root.Values.nats.credsSecret (has $component $natsClients) -}}
+{{- /* ... nats.nkeySecret here; DICOMESH_NATS_NKEY_FILE names the seed file. */ -}}
+{{- $natsNkeyDir := "/etc/dicomesh/nats-nkey" -}}
+{{- $natsNkey := and $root.Values.nats.nkeySecret (has $component $natsClients) -}}
+{{- if and $natsCreds $natsNkey }}
+{{- fail "nats.credsSecret and nats.nkeySecret: set one (a .creds file holds an NKey seed of its own)" }}
+{{- end }}
 {{- /* ... and nats.tls.secretName here (tls.crt, tls.key, ca.crt): DICOMESH_NATS_TLS_* name the files. */ -}}
 {{- $natsTlsDir := "/etc/dicomesh/nats-tls" -}}
 {{- $natsTls := and $root.Values.nats.tls.secretName (has $component $natsClients) -}}
@@ -318,6 +324,10 @@ spec:
             - name: DICOMESH_NATS_CREDS_FILE
               value: {{ printf "%s/%s" $natsCredsDir $root.Values.nats.credsKey | quote }}
             {{- end }}
+            {{- if $natsNkey }}
+            - name: DICOMESH_NATS_NKEY_FILE
+              value: {{ printf "%s/%s" $natsNkeyDir $root.Values.nats.nkeyKey | quote }}
+            {{- end }}
             {{- if $natsTls }}
             - name: DICOMESH_NATS_TLS_CERT_FILE
               value: {{ printf "%s/tls.crt" $natsTlsDir | quote }}
@@ -348,6 +358,11 @@ spec:
               mountPath: {{ $natsCredsDir }}
               readOnly: true
             {{- end }}
+            {{- if $natsNkey }}
+            - name: nats-nkey
+              mountPath: {{ $natsNkeyDir }}
+              readOnly: true
+            {{- end }}
             {{- if $natsTls }}
             - name: nats-tls
               mountPath: {{ $natsTlsDir }}
@@ -367,6 +382,11 @@ spec:
         - name: nats-creds
           secret:
             secretName: {{ $root.Values.nats.credsSecret }}
+        {{- end }}
+        {{- if $natsNkey }}
+        - name: nats-nkey
+          secret:
+            secretName: {{ $root.Values.nats.nkeySecret }}
         {{- end }}
         {{- if $natsTls }}
         - name: nats-tls

@@ -1,6 +1,7 @@
 /**
  * How a service authenticates to NATS beyond the URL, the same variables wherever DICOMESH_NATS_URL is read: a
- * `.creds` file (NATS's decentralized authentication), and for servers that verify clients over TLS
+ * `.creds` file (NATS's decentralized authentication) or an NKey seed file (a server that lists its users' public
+ * NKeys, `authorization { users: [{ nkey: U... }] }`), and for servers that verify clients over TLS
  * (`tls { verify: true }`), a client certificate, its key, and the CA the server's certificate chains to. Every
  * file is read again at each (re)connect, so a renewed Secret takes effect without a restart.
  */
@@ -14,6 +15,12 @@ export const natsCredentialsSpec = {
     optional: true,
     description:
       "A NATS .creds file (user JWT and NKey seed, NATS's decentralized authentication), read at every (re)connect.",
+  }),
+  natsNkeyFile: str({
+    env: 'DICOMESH_NATS_NKEY_FILE',
+    optional: true,
+    description:
+      "A file holding a NATS user's NKey seed (SU...), for a server that lists its users' public NKeys; read at every (re)connect. Not with DICOMESH_NATS_CREDS_FILE.",
   }),
   natsTlsCertFile: str({
     env: 'DICOMESH_NATS_TLS_CERT_FILE',
@@ -37,17 +44,28 @@ export const natsCredentialsSpec = {
 /** The values natsCredentialsSpec reads. */
 export interface NatsCredentials {
   readonly natsCredsFile: string | undefined;
+  readonly natsNkeyFile: string | undefined;
   readonly natsTlsCertFile: string | undefined;
   readonly natsTlsKeyFile: string | undefined;
   readonly natsTlsCaFile: string | undefined;
 }
 
-/** A client certificate without its key, or a key without its certificate. */
+/**
+ * A client certificate without its key, or a key without its certificate; a `.creds` file and an NKey seed file
+ * together (a connection proves one identity: the creds file holds a seed of its own).
+ */
 export function natsCredentialsIssues(values: NatsCredentials): ConfigIssue[] {
-  return keyPairIssues({
-    certEnv: 'DICOMESH_NATS_TLS_CERT_FILE',
-    keyEnv: 'DICOMESH_NATS_TLS_KEY_FILE',
-    certFile: values.natsTlsCertFile,
-    keyFile: values.natsTlsKeyFile,
-  });
+  const identities: ConfigIssue[] =
+    values.natsCredsFile !== undefined && values.natsNkeyFile !== undefined
+      ? [{ env: 'DICOMESH_NATS_NKEY_FILE', problem: 'cannot be set with DICOMESH_NATS_CREDS_FILE' }]
+      : [];
+  return [
+    ...identities,
+    ...keyPairIssues({
+      certEnv: 'DICOMESH_NATS_TLS_CERT_FILE',
+      keyEnv: 'DICOMESH_NATS_TLS_KEY_FILE',
+      certFile: values.natsTlsCertFile,
+      keyFile: values.natsTlsKeyFile,
+    }),
+  ];
 }

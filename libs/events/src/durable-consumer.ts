@@ -9,7 +9,7 @@ import {
 import { STREAM_NAME } from './events-api.js';
 import { JetStreamSetupError } from './events-errors.js';
 import { connectJetStream } from './jetstream-connection.js';
-import type { NatsClientAuth } from './nats-client-auth.js';
+import { clientAuthOf, type NatsClientAuth } from './nats-client-auth.js';
 
 export interface ReceivedEvent {
   readonly subject: string;
@@ -59,8 +59,7 @@ export async function durableConsumer(
   const connection = await connectJetStream(url, {
     name: options.name ?? `dicomesh-consumer-${options.durable}`,
     connectTimeoutMs: options.connectTimeoutMs,
-    credsFile: options.credsFile,
-    tls: options.tls,
+    ...clientAuthOf(options),
   });
   let messages: ConsumerMessages;
   try {

@@ -1,5 +1,6 @@
 /**
- * How a service proves itself to NATS beyond the URL: a `.creds` file (creds-file.ts), and for a server that
+ * How a service proves itself to NATS beyond the URL: a `.creds` file (creds-file.ts) or an NKey seed file
+ * (nkey-seed-file.ts), and for a server that
  * verifies clients over TLS (`tls { verify: true }`), a client certificate and its key, with the CA the
  * server's certificate must chain to. nats.js reads the files again at every connect and reconnect, so a
  * renewed Secret (cert-manager's) takes effect on the next one; they are checked once when the options are
@@ -15,6 +16,7 @@ import type { Logger } from '@dicomesh/telemetry';
 import type { ConnectionOptions, TlsOptions } from '@nats-io/transport-node';
 import { credsFileAuthenticator } from './creds-file.js';
 import { NatsCredentialsError } from './events-errors.js';
+import { nkeySeedFileAuthenticator } from './nkey-seed-file.js';
 
 /** TLS to NATS: any of these set means the connection must be TLS. */
 export interface NatsTlsFiles {
@@ -28,13 +30,21 @@ export interface NatsTlsFiles {
 export interface NatsClientAuth {
   /** A `.creds` file (user JWT and NKey seed). */
   readonly credsFile?: string | undefined;
+  /** A file holding a user's NKey seed (SU...), for a server that lists its users' public NKeys; not with credsFile. */
+  readonly nkeyFile?: string | undefined;
   /** TLS files; undefined: TLS only when the URL asks for it (`tls://`) or the server requires it. */
   readonly tls?: NatsTlsFiles | undefined;
 }
 
-/** The values of libs/config's natsCredentialsSpec (DICOMESH_NATS_CREDS_FILE, DICOMESH_NATS_TLS_*). */
+/** The authentication fields of options that extend NatsClientAuth, and nothing else of them. */
+export function clientAuthOf(options: NatsClientAuth): NatsClientAuth {
+  return { credsFile: options.credsFile, nkeyFile: options.nkeyFile, tls: options.tls };
+}
+
+/** The values of libs/config's natsCredentialsSpec (DICOMESH_NATS_CREDS_FILE, _NKEY_FILE, DICOMESH_NATS_TLS_*). */
 export interface NatsCredentialSettings {
   readonly natsCredsFile?: string | undefined;
+  readonly natsNkeyFile?: string | undefined;
   readonly natsTlsCertFile?: string | undefined;
   readonly natsTlsKeyFile?: string | undefined;
   readonly natsTlsCaFile?: string | undefined;
@@ -44,7 +54,11 @@ export interface NatsCredentialSettings {
 export function natsClientAuth(settings: NatsCredentialSettings): NatsClientAuth {
   const { natsTlsCertFile: certFile, natsTlsKeyFile: keyFile, natsTlsCaFile: caFile } = settings;
   const anyTls = certFile !== undefined || keyFile !== undefined || caFile !== undefined;
-  return { credsFile: settings.natsCredsFile, tls: anyTls ? { certFile, keyFile, caFile } : undefined };
+  return {
+    credsFile: settings.natsCredsFile,
+    nkeyFile: settings.natsNkeyFile,
+    tls: anyTls ? { certFile, keyFile, caFile } : undefined,
+  };
 }
 
 /**
@@ -67,19 +81,24 @@ export function natsClientAuthOrExit(settings: NatsCredentialSettings, logger: L
 }
 
 const NATS_CREDENTIAL_VARIABLES =
-  'DICOMESH_NATS_CREDS_FILE, DICOMESH_NATS_TLS_CERT_FILE, DICOMESH_NATS_TLS_KEY_FILE, DICOMESH_NATS_TLS_CA_FILE';
+  'DICOMESH_NATS_CREDS_FILE, DICOMESH_NATS_NKEY_FILE, DICOMESH_NATS_TLS_CERT_FILE, DICOMESH_NATS_TLS_KEY_FILE, DICOMESH_NATS_TLS_CA_FILE';
 
 /** nats.js's connection options for them; throws NatsCredentialsError at once when a file cannot be used. */
 export function natsAuthOptions(auth: NatsClientAuth): Pick<ConnectionOptions, 'authenticator' | 'tls'> {
   try {
     return {
       ...(auth.credsFile === undefined ? {} : { authenticator: credsFileAuthenticator(auth.credsFile) }),
+      ...(auth.nkeyFile === undefined ? {} : { authenticator: nkeySeedFileAuthenticator(auth.nkeyFile) }),
       ...(auth.tls === undefined ? {} : { tls: checkedTlsOptions(auth.tls) }),
     };
   } catch (error) {
-    const files = [auth.credsFile, auth.tls?.certFile, auth.tls?.keyFile, auth.tls?.caFile].filter(
-      (file): file is string => file !== undefined,
-    );
+    const files = [
+      auth.credsFile,
+      auth.nkeyFile,
+      auth.tls?.certFile,
+      auth.tls?.keyFile,
+      auth.tls?.caFile,
+    ].filter((file): file is string => file !== undefined);
     throw new NatsCredentialsError((error as Error).message, files, { cause: error });
   }
 }

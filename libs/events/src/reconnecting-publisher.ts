@@ -10,13 +10,13 @@ import type { EventPublisher, PublishOptions } from './events-api.js';
 import { EventPublishError } from './events-errors.js';
 import { connectJetStream, type JetStreamConnection } from './jetstream-connection.js';
 import { JetStreamPublisher } from './jetstream-publisher.js';
-import { type NatsClientAuth, natsAuthOptions } from './nats-client-auth.js';
+import { clientAuthOf, type NatsClientAuth, natsAuthOptions } from './nats-client-auth.js';
 import { natsServers } from './nats-servers.js';
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5_000;
 
-/** The connection's name and how it authenticates (DICOMESH_NATS_CREDS_FILE, DICOMESH_NATS_TLS_*). */
+/** The connection's name and how it authenticates (DICOMESH_NATS_CREDS_FILE or _NKEY_FILE, DICOMESH_NATS_TLS_*). */
 export interface ReconnectingPublisherOptions extends NatsClientAuth {
   /** Connection name shown by the server (`dicomesh-storage`). */
   readonly name: string;
@@ -79,8 +79,7 @@ export class ReconnectingPublisher implements EventPublisher {
     try {
       connection = await connectJetStream(this.url, {
         name: this.options.name,
-        credsFile: this.options.credsFile,
-        tls: this.options.tls,
+        ...clientAuthOf(this.options),
       });
       await connection.ensureStream();
       if (this.closed) {

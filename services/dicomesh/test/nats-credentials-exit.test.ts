@@ -1,5 +1,5 @@
 /**
- * NATS credential files a service cannot use (DICOMESH_NATS_CREDS_FILE, DICOMESH_NATS_TLS_*) are a
+ * NATS credential files a service cannot use (DICOMESH_NATS_CREDS_FILE, _NKEY_FILE, DICOMESH_NATS_TLS_*) are a
  * configuration error, as an invalid variable is: the service logs the variables and the problem and exits
  * with status 2 before it opens its index or its blob store, in every process that reads them.
  */
@@ -47,6 +47,16 @@ describe('a service whose NATS credential files cannot be used', () => {
       expect(exit.dataDirMade).toBe(false);
     },
   );
+
+  it('exits with the configuration status for an NKey file that holds no seed', async () => {
+    const notASeed = join(work, 'not-a-seed.nk');
+    writeFileSync(notASeed, 'not a seed\n');
+    const exit = await start('retrieve', { DICOMESH_NATS_NKEY_FILE: notASeed });
+    expect(exit.code).toBe(CONFIG_EXIT_CODE);
+    expect(exit.output).toContain('DICOMESH_NATS_NKEY_FILE');
+    expect(exit.output).toContain(notASeed);
+    expect(exit.dataDirMade).toBe(false);
+  });
 
   it('exits with the configuration status for a CA file that holds no certificate', async () => {
     const notCa = join(work, 'not-a-ca.pem');
