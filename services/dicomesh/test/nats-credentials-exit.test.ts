@@ -35,36 +35,49 @@ async function start(service: string, nats: Record<string, string>) {
   return { ...exit, dataDirMade: existsSync(dataDir) };
 }
 
+/** A file a service cannot use: which service is given it, in which variable, holding what (none: missing). */
+interface UnusableFile {
+  readonly what: string;
+  readonly service: (typeof SERVICES)[number];
+  readonly variable: string;
+  readonly name: string;
+  readonly content?: string;
+}
+
+const UNUSABLE: readonly UnusableFile[] = [
+  ...SERVICES.map((service) => ({
+    what: 'a .creds file that is not there',
+    service,
+    variable: 'DICOMESH_NATS_CREDS_FILE',
+    name: 'missing.creds',
+  })),
+  {
+    what: 'an NKey file that holds no seed',
+    service: 'retrieve',
+    variable: 'DICOMESH_NATS_NKEY_FILE',
+    name: 'not-a-seed.nk',
+    content: 'not a seed\n',
+  },
+  {
+    what: 'a CA file that holds no certificate',
+    service: 'storage',
+    variable: 'DICOMESH_NATS_TLS_CA_FILE',
+    name: 'not-a-ca.pem',
+    content: 'not a certificate\n',
+  },
+];
+
 describe('a service whose NATS credential files cannot be used', () => {
-  it.each(SERVICES)(
-    '%s exits with the configuration status for a .creds file that is not there',
-    async (service) => {
-      const missing = join(work, 'missing.creds');
-      const exit = await start(service, { DICOMESH_NATS_CREDS_FILE: missing });
+  it.each(UNUSABLE)(
+    '$service exits with the configuration status for $what',
+    async ({ service, variable, name, content }) => {
+      const file = join(work, name);
+      if (content !== undefined) writeFileSync(file, content);
+      const exit = await start(service, { [variable]: file });
       expect(exit.code).toBe(CONFIG_EXIT_CODE);
-      expect(exit.output).toContain('DICOMESH_NATS_CREDS_FILE');
-      expect(exit.output).toContain(missing);
+      expect(exit.output).toContain(variable);
+      expect(exit.output).toContain(file);
       expect(exit.dataDirMade).toBe(false);
     },
   );
-
-  it('exits with the configuration status for an NKey file that holds no seed', async () => {
-    const notASeed = join(work, 'not-a-seed.nk');
-    writeFileSync(notASeed, 'not a seed\n');
-    const exit = await start('retrieve', { DICOMESH_NATS_NKEY_FILE: notASeed });
-    expect(exit.code).toBe(CONFIG_EXIT_CODE);
-    expect(exit.output).toContain('DICOMESH_NATS_NKEY_FILE');
-    expect(exit.output).toContain(notASeed);
-    expect(exit.dataDirMade).toBe(false);
-  });
-
-  it('exits with the configuration status for a CA file that holds no certificate', async () => {
-    const notCa = join(work, 'not-a-ca.pem');
-    writeFileSync(notCa, 'not a certificate\n');
-    const exit = await start('storage', { DICOMESH_NATS_TLS_CA_FILE: notCa });
-    expect(exit.code).toBe(CONFIG_EXIT_CODE);
-    expect(exit.output).toContain('DICOMESH_NATS_TLS_CA_FILE');
-    expect(exit.output).toContain(notCa);
-    expect(exit.dataDirMade).toBe(false);
-  });
 });
