@@ -12,16 +12,34 @@ export interface BackendServerLogger {
   info(message: string, fields?: Record<string, unknown>): void;
 }
 
-export interface BackendServerOptions {
+/** Where a backend listens: a host and port, or a Unix socket instead. */
+export interface BackendListenOptions {
+  readonly host: string;
+  /** 0: any free port (tests). */
+  readonly port: number;
+  /**
+   * Listen on this Unix socket instead of host:port (all-in-one): only processes that may open the file can
+   * call, and a call skips the TCP stack. The directory must exist; the socket is made there.
+   */
+  readonly socketPath?: string;
+}
+
+/** The listening options among a service's server options, to hand on to startBackendServer. */
+export function listenOptions(options: BackendListenOptions): BackendListenOptions {
+  return {
+    host: options.host,
+    port: options.port,
+    ...(options.socketPath === undefined ? {} : { socketPath: options.socketPath }),
+  };
+}
+
+export interface BackendServerOptions extends BackendListenOptions {
   /** For logs: `storage` logs "storage server listening". */
   readonly name: string;
   /** The health service name of the backend (its generated client's `serviceName`). */
   readonly healthName: string;
   readonly definition: ServiceDefinition;
   readonly implementation: UntypedServiceImplementation;
-  readonly host: string;
-  /** 0: any free port (tests, all-in-one). */
-  readonly port: number;
   readonly logger: BackendServerLogger;
   /** On close, how long running calls may finish before they are cancelled (default 10 s). */
   readonly shutdownGraceMs?: number;
@@ -30,7 +48,10 @@ export interface BackendServerOptions {
 }
 
 export interface BackendServerHandle {
+  /** The bound TCP port; 0 on a Unix socket. */
   readonly port: number;
+  /** What a client dials: `host:port`, or `unix:PATH`. */
+  readonly target: string;
   readonly health: HealthService;
   /** NOT_SERVING at once, then drains running calls and stops. Idempotent. */
   close(): Promise<void>;
@@ -53,21 +74,25 @@ export async function startBackendServer(options: BackendServerOptions): Promise
   health.setStatus(healthName, 'NOT_SERVING');
   health.addTo(server);
   server.addService(options.definition, options.implementation);
-  const port = await startServer(server, bindAddress(options.host, options.port));
+  const socket = options.socketPath === undefined ? undefined : `unix:${options.socketPath}`;
+  const bound = await startServer(server, socket ?? bindAddress(options.host, options.port));
+  const port = socket === undefined ? bound : 0;
+  const target = socket ?? bindAddress(options.host, port);
   health.setStatus(OVERALL_HEALTH, 'SERVING');
   health.setStatus(healthName, 'SERVING');
-  logger.info(`${name} server listening`, { host: options.host, port });
+  logger.info(`${name} server listening`, socket === undefined ? { host: options.host, port } : { socket });
 
   let closing: Promise<void> | undefined;
   return {
     port,
+    target,
     health,
     close() {
       closing ??= (async () => {
         health.setAllNotServing();
         health.closeWatchers();
         await stopServer(server, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
-        logger.info(`${name} server stopped`, { port });
+        logger.info(`${name} server stopped`, { target });
       })();
       return closing;
     },

@@ -48,7 +48,7 @@ function defaultDeadlineInterceptor(deadlineMs: number): Interceptor {
 }
 
 /**
- * A client of one service at `target`: `host:port`, or `dns:///name:port` for a Kubernetes headless Service,
+ * A client of one service at `target`: `host:port`, `unix:PATH` (all-in-one), or `dns:///name:port` for a Kubernetes headless Service,
  * whose addresses are balanced round-robin (re-resolved when a server closes an aged connection).
  * Every call carries the active trace context; calls without a deadline get `defaultDeadlineMs`.
  */

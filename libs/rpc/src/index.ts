@@ -13,11 +13,13 @@ export {
   status as GrpcStatus,
 } from '@grpc/grpc-js';
 export {
+  type BackendListenOptions,
   type BackendServerHandle,
   type BackendServerLogger,
   type BackendServerOptions,
   bindAddress,
   DEFAULT_SHUTDOWN_GRACE_MS,
+  listenOptions,
   startBackendServer,
 } from './backend-server.js';
 export {

@@ -1,6 +1,6 @@
 /**
  * `dicomesh all-in-one` (what `make run` starts): every service in one process, each behind its own gRPC
- * server on loopback, so the same code paths run as in a cluster.
+ * server on a Unix socket of its own (backend-sockets.ts), so the same code paths run as in a cluster.
  */
 import { createPgClient, type SqlClient } from '@dicomesh/archive';
 import {
@@ -41,6 +41,7 @@ import {
   startTelemetry,
 } from '@dicomesh/telemetry';
 import { startVerificationServer } from '@dicomesh/verification';
+import { openBackendSockets } from './backend-sockets.js';
 
 const LOOPBACK = '127.0.0.1';
 const DRAIN_GRACE_MS = 25_000;
@@ -81,9 +82,11 @@ export async function runAllInOne(): Promise<void> {
   const natsAuth = natsClientAuthOrExit(storageConfig, logger);
 
   const metrics = config.metricsPort > 0 ? await serveMetrics(config.metricsPort) : undefined;
+  const sockets = await openBackendSockets(logger);
   const verification = await startVerificationServer({
     host: LOOPBACK,
     port: 0,
+    ...sockets.listen('verification'),
     tracer: telemetry.tracer('@dicomesh/verification'),
     logger: createLogger('verification'),
   });
@@ -100,6 +103,7 @@ export async function runAllInOne(): Promise<void> {
   const storage = await startStorageServer({
     host: LOOPBACK,
     port: 0,
+    ...sockets.listen('storage'),
     blobStore: storageRuntime.blobStore,
     index: storageRuntime.index,
     relay: storageRuntime.relay,
@@ -116,6 +120,7 @@ export async function runAllInOne(): Promise<void> {
       : await startQueryServer({
           host: LOOPBACK,
           port: 0,
+          ...sockets.listen('query'),
           sql: querySql,
           maxMatches: queryConfig.maxMatches,
           personNameCaseInsensitive: queryConfig.personNameCaseInsensitive,
@@ -130,6 +135,7 @@ export async function runAllInOne(): Promise<void> {
       : await startRetrieveServer({
           host: LOOPBACK,
           port: 0,
+          ...sockets.listen('retrieve'),
           sql: querySql,
           blobStore: storageRuntime.blobStore,
           destinations: moveDestinations(registry, createLogger('retrieve')),
@@ -161,10 +167,10 @@ export async function runAllInOne(): Promise<void> {
     maxAssociations: config.maxAssociations,
     acceptUnknownSopClasses: config.acceptUnknownSopClasses,
     backends: connectBackends({
-      verificationUrl: `${LOOPBACK}:${verification.port}`,
-      storageUrl: `${LOOPBACK}:${storage.port}`,
-      ...(query === undefined ? {} : { queryUrl: `${LOOPBACK}:${query.port}` }),
-      ...(retrieve === undefined ? {} : { retrieveUrl: `${LOOPBACK}:${retrieve.port}` }),
+      verificationUrl: verification.target,
+      storageUrl: storage.target,
+      ...(query === undefined ? {} : { queryUrl: query.target }),
+      ...(retrieve === undefined ? {} : { retrieveUrl: retrieve.target }),
       deadlineMs: config.dimseTimeoutMs,
     }),
     tracer: telemetry.tracer('@dicomesh/gateway'),
@@ -183,6 +189,7 @@ export async function runAllInOne(): Promise<void> {
     await storage.close();
     await query?.close();
     await retrieve?.close();
+    await sockets.remove();
     callingAes.close();
     await registry.close();
     if (storageConfig.databaseUrl !== undefined) await querySql?.close();

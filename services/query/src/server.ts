@@ -1,7 +1,9 @@
 import type { SqlClient } from '@dicomesh/archive';
 import { DEFAULT_MAX_MATCHES } from '@dicomesh/config';
 import {
+  type BackendListenOptions,
   type BackendServerHandle,
+  listenOptions,
   QueryClient,
   QueryServiceDefinition,
   startBackendServer,
@@ -13,10 +15,7 @@ import { createQueryService } from './find-handler.js';
 /** The health service name of this backend (what a probe with `service` set asks about). */
 export const QUERY_SERVICE = QueryClient.serviceName;
 
-export interface QueryServerOptions {
-  readonly host: string;
-  /** 0: any free port (tests, all-in-one). */
-  readonly port: number;
+export interface QueryServerOptions extends BackendListenOptions {
   /** The index, read only (all-in-one passes the storage runtime's: PGlite has one connection per directory). */
   readonly sql: SqlClient;
   /** Default DEFAULT_MAX_MATCHES; 0: no cap. */
@@ -53,8 +52,7 @@ export async function startQueryServer(options: QueryServerOptions): Promise<Que
       logger,
       ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     }),
-    host: options.host,
-    port: options.port,
+    ...listenOptions(options),
     logger,
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     ...(options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs }),

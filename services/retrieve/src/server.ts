@@ -1,5 +1,7 @@
 import {
+  type BackendListenOptions,
   type BackendServerHandle,
+  listenOptions,
   RetrieveClient,
   RetrieveServiceDefinition,
   startBackendServer,
@@ -11,10 +13,7 @@ import { createRetrieveService } from './retrieve-service.js';
 /** The health service name of this backend (what a probe with `service` set asks about). */
 export const RETRIEVE_SERVICE = RetrieveClient.serviceName;
 
-export interface RetrieveServerOptions extends RetrieveServiceOptions {
-  readonly host: string;
-  /** 0: any free port (tests, all-in-one). */
-  readonly port: number;
+export interface RetrieveServerOptions extends RetrieveServiceOptions, BackendListenOptions {
   /** On close, how long running calls may finish before they are cancelled (default 10 s). */
   readonly shutdownGraceMs?: number;
   /** See `createServer` of @dicomesh/rpc (default 5 minutes). */
@@ -35,8 +34,7 @@ export async function startRetrieveServer(options: RetrieveServerOptions): Promi
     healthName: RETRIEVE_SERVICE,
     definition: RetrieveServiceDefinition,
     implementation: createRetrieveService({ ...options, logger }),
-    host: options.host,
-    port: options.port,
+    ...listenOptions(options),
     logger,
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     ...(options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs }),

@@ -1,6 +1,8 @@
 import type { BlobStore, StorageIndex } from '@dicomesh/archive';
 import {
+  type BackendListenOptions,
   type BackendServerHandle,
+  listenOptions,
   StorageClient,
   StorageServiceDefinition,
   startBackendServer,
@@ -13,10 +15,7 @@ import type { OutboxNotifier } from './store-pipeline.js';
 /** The health service name of this backend (what a probe with `service` set asks about). */
 export const STORAGE_SERVICE = StorageClient.serviceName;
 
-export interface StorageServerOptions {
-  readonly host: string;
-  /** 0: any free port (tests, all-in-one). */
-  readonly port: number;
+export interface StorageServerOptions extends BackendListenOptions {
   readonly blobStore: BlobStore;
   readonly index: StorageIndex;
   /** The outbox relay, told after each commit so the event goes out at once. */
@@ -56,8 +55,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
         : { acceptUnknownSopClasses: options.acceptUnknownSopClasses }),
       ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     }),
-    host: options.host,
-    port: options.port,
+    ...listenOptions(options),
     logger,
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     ...(options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs }),

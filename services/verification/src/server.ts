@@ -1,5 +1,7 @@
 import {
+  type BackendListenOptions,
   type BackendServerHandle,
+  listenOptions,
   startBackendServer,
   VerificationClient,
   VerificationServiceDefinition,
@@ -11,10 +13,7 @@ import { createVerificationService } from './verification-service.js';
 /** The health service name of this backend (what a probe with `service` set asks about). */
 export const VERIFICATION_SERVICE = VerificationClient.serviceName;
 
-export interface VerificationServerOptions {
-  readonly host: string;
-  /** 0: any free port (tests, all-in-one). */
-  readonly port: number;
+export interface VerificationServerOptions extends BackendListenOptions {
   readonly tracer?: Tracer;
   readonly logger?: Logger;
   /** On close, how long running calls may finish before they are cancelled (default 10 s). */
@@ -42,8 +41,7 @@ export async function startVerificationServer(
       logger,
       ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
     }),
-    host: options.host,
-    port: options.port,
+    ...listenOptions(options),
     logger,
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     ...(options.maxConnectionAgeMs === undefined ? {} : { maxConnectionAgeMs: options.maxConnectionAgeMs }),
