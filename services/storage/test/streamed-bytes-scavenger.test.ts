@@ -84,6 +84,7 @@ describe('startStreamedBytes', () => {
     const eight = await collections(8);
     const sixteen = await collections(16);
     const many = await collections(64);
+    const uncounted = await collections(0);
     // 1 GiB, besides the scavenges V8 runs on its own: about 64 for one stream in progress and for eight (the
     // floor), about 32 for sixteen (2 MiB each), about 22 for 64 (the ceiling), with no more mark-compacts.
     expect(one.minor).toBeGreaterThanOrEqual(56);
@@ -91,8 +92,12 @@ describe('startStreamedBytes', () => {
     expect(Math.abs(eight.minor - one.minor)).toBeLessThan(one.minor / 4);
     expect(sixteen.minor).toBeLessThan(one.minor * 0.7);
     expect(many.minor).toBeLessThan(sixteen.minor);
+    // The ceiling's scavenges, which this process's counting starts: without it, 9-10 (V8's own and one per
+    // 128 MiB).
     expect(many.minor).toBeGreaterThanOrEqual(16);
-    // Without the ceiling: 9 (64 MiB, V8's own trigger); under a loaded machine V8 adds one or two.
-    expect(many.major).toBeLessThanOrEqual(4);
+    // Their effect, against this machine's own baseline in the same run (nothing counted: 12-14 mark-compacts
+    // here): 4-7 with the ceiling, 10-11 without. An absolute bound failed on a loaded machine (5 > 4) as V8
+    // adds mark-compacts of its own to both.
+    expect(many.major).toBeLessThan(uncounted.major * 0.7);
   }, 60_000);
 });
