@@ -6,6 +6,7 @@
  * the paths would not fit a Unix socket address
  * (a very long TMPDIR), the backends stay on loopback TCP.
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ const LONGEST_NAME = 'verification.sock';
 export interface BackendSockets {
   /** The listening option of backend `name`: its socket, or nothing (loopback TCP). */
   listen(name: string): { socketPath?: string };
-  /** Removes the directory and its sockets (once the servers are closed). */
+  /** Removes the directory and its sockets (once the servers are closed); done at exit otherwise. */
   remove(): Promise<void>;
 }
 
@@ -30,8 +31,14 @@ export async function openBackendSockets(logger: Logger): Promise<BackendSockets
     logger.warn('backend sockets would not fit a Unix socket address: backends on loopback TCP', { dir });
     return { listen: () => ({}), remove: async () => undefined };
   }
+  // Also when the start fails later, or the process ends otherwise than by SIGTERM (not on SIGKILL).
+  const removeAtExit = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeAtExit);
   return {
     listen: (name) => ({ socketPath: join(dir, `${name}.sock`) }),
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove: async () => {
+      process.off('exit', removeAtExit);
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }

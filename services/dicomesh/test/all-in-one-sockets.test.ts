@@ -1,13 +1,16 @@
 /**
  * all-in-one's backends listen on Unix sockets in a directory only its user can open: the process listens on TCP
  * for DICOM alone (no health or metrics port asked for here), so no local process can reach storage or retrieve
- * past the gateway; every DIMSE service still answers through them; the directory goes with the process.
+ * past the gateway; every DIMSE service still answers through them; the directory goes with the process, also
+ * when its start fails after the directory was made.
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, tempDir } from '../../../libs/dimse/test/support/dcmtk.js';
 import { ALL_IN_ONE_AE_TITLE, type AllInOne, startAllInOne } from './support/all-in-one.js';
+import { serviceExit } from './support/service-exit.js';
 
 const CT_SMALL = '/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm';
 const CT_SMALL_STUDY = '1.3.6.1.4.1.5962.1.2.1.20040119072730.12322';
@@ -98,5 +101,30 @@ describe('all-in-one with its backends on Unix sockets', () => {
     const dir = socketDir();
     await archive.stop();
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('all-in-one whose start fails once its backends listen', () => {
+  it('leaves no socket directory behind (its DICOM port is taken)', async () => {
+    const dir = tempDir('dicomesh-all-in-one-failed-start-');
+    const taken = createServer();
+    await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
+    try {
+      const tmp = join(dir.path, 'tmp');
+      mkdirSync(tmp);
+      const exit = await serviceExit('all-in-one', {
+        TMPDIR: tmp,
+        DICOMESH_DATA_DIR: join(dir.path, 'data'),
+        DICOMESH_DICOM_HOST: '127.0.0.1',
+        DICOMESH_DICOM_PORT: String((taken.address() as { port: number }).port),
+      });
+      expect(exit.code).not.toBe(0);
+      expect(exit.output).toMatch(/EADDRINUSE/);
+      expect(exit.output).toMatch(/verification server listening/);
+      expect(readdirSync(tmp).filter((name) => name.startsWith('dicomesh-backends-'))).toEqual([]);
+    } finally {
+      taken.close();
+      dir.remove();
+    }
   });
 });
