@@ -189,7 +189,6 @@ export async function runAllInOne(): Promise<void> {
     await storage.close();
     await query?.close();
     await retrieve?.close();
-    await sockets.remove();
     callingAes.close();
     await registry.close();
     if (storageConfig.databaseUrl !== undefined) await querySql?.close();
