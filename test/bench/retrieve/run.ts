@@ -141,6 +141,8 @@ function receivingDir(dir: string): ReceivingDir {
 /** The one destination: DCMTK storescp on its own port, writing under its own temp dir. */
 interface Destination extends Pick<ReceivingDir, 'empty' | 'received'> {
   readonly port: number;
+  /** The storescp's CPU time so far (user + system, /proc; Linux's 100 ticks a second). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -160,12 +162,22 @@ async function startDestination(): Promise<Destination> {
     port,
     empty,
     received,
+    cpuSeconds: () => processCpuSeconds(child.pid as number),
     async stop() {
       child.kill('SIGTERM');
       await exited(child);
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process from /proc/<pid>/stat (fields 14 and 15, after the parenthesised name). */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** A source holding the study, answering C-MOVE as `calledAe` on `port`. */
@@ -395,6 +407,9 @@ async function getscuOutput(): Promise<ReceivingDir> {
   return receivingDir(await mkdtemp(join(WHERE_RECEIVED, 'dicomesh-bench-getscu-')));
 }
 
+/** The baseline sender's key among the receiver's CPU times. */
+const BASELINE = 'storescu';
+
 const median = (xs: readonly number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -408,12 +423,16 @@ interface Row {
   readonly mbPerSecond: number;
   /** objects/s over storescu -> storescp's in the same run. */
   readonly ratio: number;
+  /** The storescp's CPU seconds in a run (median), for the senders into it. */
+  readonly receiverCpuSeconds?: number;
 }
 
 function formatRow(r: Row): string {
   return `${r.sender.padEnd(40)} ${r.objectsPerSecond.toFixed(0).padStart(8)} ${r.mbPerSecond
     .toFixed(1)
-    .padStart(8)} ${`${r.ratio.toFixed(2)}x`.padStart(7)}   ${r.seconds.map((s) => s.toFixed(2)).join(' ')}`;
+    .padStart(8)} ${`${r.ratio.toFixed(2)}x`.padStart(7)} ${(r.receiverCpuSeconds?.toFixed(2) ?? '').padStart(
+    12,
+  )}   ${r.seconds.map((s) => s.toFixed(2)).join(' ')}`;
 }
 
 async function main(): Promise<void> {
@@ -431,17 +450,25 @@ async function main(): Promise<void> {
     const baseline: number[] = [];
     const times = new Map<Source, number[]>(sources.map((s) => [s, []]));
     const getTimes = new Map<Source, number[]>(sources.map((s) => [s, []]));
+    /** The storescp's CPU seconds in each timed run, by sender: is a sender faster, or the receiver less busy? */
+    const receiverCpu = new Map<string, number[]>(
+      [BASELINE, ...sources.map((s) => s.name)].map((n) => [n, []]),
+    );
     // Interleaved, so a slow moment of the machine is shared by every sender; the first WARM_UP rounds untimed.
     for (let i = -WARM_UP; i < RUNS; i++) {
+      const cpuBefore = destination.cpuSeconds();
       const storescu = await timed('storescu -> storescp', destination, files.length, () =>
         run('storescu', ['-aec', DESTINATION_AE, '127.0.0.1', String(destination.port), ...files]),
       );
       if (i >= 0) baseline.push(storescu);
+      if (i >= 0) receiverCpu.get(BASELINE)?.push(destination.cpuSeconds() - cpuBefore);
       for (const source of sources) {
+        const moveCpuBefore = destination.cpuSeconds();
         const moved = await timed(`C-MOVE from ${source.name}`, destination, files.length, () =>
           moveStudy(source, studyUid),
         );
         if (i >= 0) times.get(source)?.push(moved);
+        if (i >= 0) receiverCpu.get(source.name)?.push(destination.cpuSeconds() - moveCpuBefore);
         const got = await timed(`C-GET from ${source.name}`, getscu, files.length, () =>
           getStudy(source, studyUid, getscu.dir),
         );
@@ -450,7 +477,7 @@ async function main(): Promise<void> {
     }
 
     const baselineRate = files.length / median(baseline);
-    const row = (sender: string, seconds: number[]): Row => {
+    const row = (sender: string, seconds: number[], cpu?: number[]): Row => {
       const medianSeconds = median(seconds);
       const objectsPerSecond = files.length / medianSeconds;
       return {
@@ -462,16 +489,17 @@ async function main(): Promise<void> {
         objectsPerSecond,
         mbPerSecond: bytes / 1e6 / medianSeconds,
         ratio: objectsPerSecond / baselineRate,
+        ...(cpu === undefined ? {} : { receiverCpuSeconds: median(cpu) }),
       };
     };
     const rows = [
-      row('storescu -> storescp', baseline),
-      ...sources.map((s) => row(`C-MOVE ${s.name} -> storescp`, times.get(s) ?? [])),
+      row('storescu -> storescp', baseline, receiverCpu.get(BASELINE)),
+      ...sources.map((s) => row(`C-MOVE ${s.name} -> storescp`, times.get(s) ?? [], receiverCpu.get(s.name))),
       ...sources.map((s) => row(`C-GET ${s.name} -> getscu`, getTimes.get(s) ?? [])),
     ];
     process.stdout.write(
       `\n${files.length} CT objects (512x512x16) into DCMTK storescp on loopback, median of ${RUNS} after ${WARM_UP} untimed\n` +
-        `${'sender'.padEnd(40)} ${'obj/s'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)}   seconds per run\n`,
+        `${'sender'.padEnd(40)} ${'obj/s'.padStart(8)} ${'MB/s'.padStart(8)} ${'ratio'.padStart(7)} ${'storescp CPU'.padStart(12)}   seconds per run\n`,
     );
     for (const r of rows) process.stdout.write(`${formatRow(r)}\n`);
     writeFileSync(
