@@ -50,6 +50,12 @@ export interface BlobStore {
    * so a caller sending many objects one after another can reuse one. Rejects if the blob is shorter.
    */
   readInto(key: BlobKey, target: Buffer, start: number, end: number): Promise<void>;
+  /**
+   * readInto on the calling thread, blocking it until done: no thread-pool round trips (open, read and
+   * close are three), for a caller that reads while it would otherwise wait and checks that reads stay fast.
+   * Throws what readInto rejects with.
+   */
+  readIntoSync(key: BlobKey, target: Buffer, start: number, end: number): void;
   exists(key: BlobKey): Promise<boolean>;
   remove(key: BlobKey): Promise<void>;
   /** Remove temporary files left by a crash; run once at start-up. Returns how many were removed. */

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { type FileHandle, link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { BlobKey, BlobStore, BlobWriteResult, BlobWriter } from './archive-api.js';
@@ -34,6 +34,13 @@ export interface FsBlobStoreOptions {
    * this long (default one hour), so replicas sharing one volume never remove each other's blobs in flight.
    */
   readonly temporaryStaleAfterMs?: number;
+}
+
+/** The length of [start, end), which must fit `target` (a RangeError otherwise). */
+function fittingLength(target: Buffer, start: number, end: number): number {
+  const length = end - start;
+  if (length > target.length) throw new RangeError(`readInto: ${length} bytes do not fit ${target.length}`);
+  return length;
 }
 
 /** A blob store on a local (or persistent-volume) filesystem, rooted at `rootDir`. */
@@ -99,9 +106,7 @@ export async function createFsBlobStore(
     },
 
     async readInto(key: BlobKey, target: Buffer, start: number, end: number): Promise<void> {
-      const length = end - start;
-      if (length > target.length)
-        throw new RangeError(`readInto: ${length} bytes do not fit ${target.length}`);
+      const length = fittingLength(target, start, end);
       const { path } = pathOf(key);
       const handle = await open(path, 'r');
       try {
@@ -113,6 +118,21 @@ export async function createFsBlobStore(
         }
       } finally {
         await handle.close();
+      }
+    },
+
+    readIntoSync(key: BlobKey, target: Buffer, start: number, end: number): void {
+      const length = fittingLength(target, start, end);
+      const fd = openSync(pathOf(key).path, 'r');
+      try {
+        let done = 0;
+        while (done < length) {
+          const bytesRead = readSync(fd, target, done, length - done, start + done);
+          if (bytesRead === 0) throw new BlobTruncatedError(key, end, start + done);
+          done += bytesRead;
+        }
+      } finally {
+        closeSync(fd);
       }
     },
 

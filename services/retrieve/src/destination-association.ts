@@ -11,6 +11,7 @@ import { SubOperationError } from './errors.js';
 import { type OpenedSource, openSource } from './opened-source.js';
 import { ReadAhead, type UpcomingObject } from './read-ahead.js';
 import type { RetrievableInstance } from './resolve-instances.js';
+import type { SyncReadGate } from './sync-read-gate.js';
 import { type AcceptedSyntax, chooseSyntax, proposedContexts } from './syntax-choice.js';
 
 export interface RemoteDestination {
@@ -30,6 +31,8 @@ export interface DestinationOptions {
   readonly timeoutMs: number;
   /** The association goes over TLS with these options (the destination is registered with `tls`). */
   readonly tls?: ConnectionOptions | undefined;
+  /** Objects are read ahead on the event loop while this gate is open; unset: through the thread pool. */
+  readonly syncReads?: SyncReadGate | undefined;
 }
 
 export class DestinationAssociation {
@@ -40,7 +43,7 @@ export class DestinationAssociation {
     private readonly accepted: readonly AcceptedSyntax[],
     private readonly options: DestinationOptions,
   ) {
-    this.readAhead = new ReadAhead(options.blobStore);
+    this.readAhead = new ReadAhead(options.blobStore, options.syncReads);
   }
 
   /** Opens the association; rejects when the destination is down or refuses it. */

@@ -26,6 +26,7 @@ import type { RetrieveServiceOptions } from './retrieve-options.js';
 import { finalOfError, RetrieveCommand, recordOutcome } from './retrieve-outcome.js';
 import { RetrieveStatus } from './retrieve-status.js';
 import { SubOperationTally } from './sub-operation-tally.js';
+import type { SyncReadGate } from './sync-read-gate.js';
 
 function classifyMove(message: MoveRequest): InboxMessage<MoveHeader> | undefined {
   const part = message.part;
@@ -34,7 +35,12 @@ function classifyMove(message: MoveRequest): InboxMessage<MoveHeader> | undefine
   return undefined;
 }
 
-export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, logger: Logger) {
+export function moveHandler(
+  options: RetrieveServiceOptions,
+  tracer: Tracer,
+  logger: Logger,
+  syncReads?: SyncReadGate,
+) {
   return async function move(call: ServerDuplexStream<MoveRequest, MoveResponse>) {
     const controller = new AbortController();
     const onCancel = () => controller.abort();
@@ -96,6 +102,7 @@ export function moveHandler(options: RetrieveServiceOptions, tracer: Tracer, log
           blobStore: options.blobStore,
           timeoutMs: options.subOperationTimeoutMs,
           tls: destination.tls ? await (options.destinationTls?.() ?? {}) : undefined,
+          syncReads,
         });
       } catch (error) {
         const why = (error as Error).message;

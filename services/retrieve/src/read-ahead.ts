@@ -11,6 +11,7 @@
  */
 import type { BlobStore } from '@dicomesh/archive';
 import type { RetrievableInstance } from './resolve-instances.js';
+import type { SyncReadGate } from './sync-read-gate.js';
 
 /** The largest data set read whole; each buffer is this large. */
 export const READ_AHEAD_BUFFER_BYTES = 1024 * 1024;
@@ -49,7 +50,11 @@ export class ReadAhead {
   /** Reads started, in the order the objects will be taken. */
   private readonly ahead: Ahead[] = [];
 
-  constructor(private readonly blobStore: BlobStore) {}
+  /** With a gate, objects are read on the event loop's thread while it is open (sync-read-gate.ts). */
+  constructor(
+    private readonly blobStore: BlobStore,
+    private readonly syncReads?: SyncReadGate,
+  ) {}
 
   /**
    * The data set of the object about to be sent, in a buffer that stays untouched until the next take()
@@ -92,10 +97,20 @@ export class ReadAhead {
     if (transferSyntaxUid !== instance.transferSyntaxUid || length > READ_AHEAD_BUFFER_BYTES)
       return { ...object, buffer: undefined, read: Promise.resolve(undefined) };
     const buffer = this.free.pop() ?? Buffer.allocUnsafe(READ_AHEAD_BUFFER_BYTES);
-    const read = this.blobStore
-      .readInto(instance.blobKey, buffer, instance.dataSetOffset, instance.size)
-      .then(() => buffer.subarray(0, length));
+    const read = this.readInto(instance, buffer).then(() => buffer.subarray(0, length));
     return { ...object, buffer, read };
+  }
+
+  private readInto(instance: RetrievableInstance, buffer: Buffer): Promise<void> {
+    const { blobKey, dataSetOffset, size } = instance;
+    const gate = this.syncReads;
+    if (gate?.open !== true) return this.blobStore.readInto(blobKey, buffer, dataSetOffset, size);
+    try {
+      gate.run(() => this.blobStore.readIntoSync(blobKey, buffer, dataSetOffset, size));
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private release(buffer: Buffer | undefined): void {

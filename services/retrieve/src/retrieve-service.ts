@@ -5,6 +5,7 @@ import { trace } from '@opentelemetry/api';
 import { getHandler } from './get-handler.js';
 import { moveHandler } from './move-handler.js';
 import type { RetrieveServiceOptions } from './retrieve-options.js';
+import { SYNC_READ_COOLDOWN_MS, SyncReadGate } from './sync-read-gate.js';
 
 const MOVE_METHOD = RetrieveServiceDefinition.move.path.slice(1);
 const GET_METHOD = RetrieveServiceDefinition.get.path.slice(1);
@@ -12,8 +13,16 @@ const GET_METHOD = RetrieveServiceDefinition.get.path.slice(1);
 export function createRetrieveService(options: RetrieveServiceOptions): RetrieveServer {
   const logger = options.logger ?? createLogger('retrieve');
   const tracer = options.tracer ?? trace.getTracer('@dicomesh/retrieve');
+  // One per process: a slow read shuts it for every move.
+  const syncReads = new SyncReadGate({
+    onShut: (ms) =>
+      logger.info('a blob read ahead was slow: C-MOVE reads go through the thread pool for a while', {
+        readMs: Math.round(ms),
+        cooldownMs: SYNC_READ_COOLDOWN_MS,
+      }),
+  });
   return {
-    move: tracedBidiStream(MOVE_METHOD, moveHandler(options, tracer, logger), { tracer }),
+    move: tracedBidiStream(MOVE_METHOD, moveHandler(options, tracer, logger, syncReads), { tracer }),
     get: tracedBidiStream(GET_METHOD, getHandler(options, logger), { tracer }),
   };
 }
