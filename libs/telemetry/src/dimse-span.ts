@@ -4,6 +4,7 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  type TimeInput,
   type Tracer,
 } from '@opentelemetry/api';
 
@@ -82,6 +83,8 @@ export interface DimseSpanOptions {
   readonly parent?: Context;
   /** Links, e.g. to the association's span. */
   readonly links?: Link[];
+  /** When the message began (default: now), for a span made after the fact. */
+  readonly startTime?: TimeInput;
 }
 
 /** Starts the span of one DIMSE message, named `dimse C-ECHO` and so on, with its `dicom.*` attributes. */
@@ -109,7 +112,12 @@ export function startDimseSpan(
   }
   return tracer.startSpan(
     `dimse ${fields.command}`,
-    { kind: options.kind ?? SpanKind.SERVER, attributes, links: options.links ?? [] },
+    {
+      kind: options.kind ?? SpanKind.SERVER,
+      attributes,
+      links: options.links ?? [],
+      ...(options.startTime === undefined ? {} : { startTime: options.startTime }),
+    },
     options.parent,
   );
 }
@@ -123,9 +131,15 @@ export interface SubOperationCounts {
 
 /**
  * Ends a DIMSE span with the final status: `dicom.status` (the code as a number) and `dicom.status_category`;
- * the span status is ERROR for the failure category (a cancel or a warning is not an error).
+ * the span status is ERROR for the failure category (a cancel or a warning is not an error). Ends it at
+ * `endTime` when given (a span made after the fact), else now.
  */
-export function endDimseSpan(span: Span, status: number, subops?: SubOperationCounts): void {
+export function endDimseSpan(
+  span: Span,
+  status: number,
+  subops?: SubOperationCounts,
+  endTime?: TimeInput,
+): void {
   const category = dimseStatusCategory(status);
   span.setAttribute(DicomAttribute.Status, status);
   span.setAttribute(DicomAttribute.StatusCategory, category);
@@ -141,5 +155,5 @@ export function endDimseSpan(span: Span, status: number, subops?: SubOperationCo
       message: `DIMSE status 0x${status.toString(16).padStart(4, '0').toUpperCase()}`,
     });
   }
-  span.end();
+  span.end(endTime);
 }

@@ -102,4 +102,14 @@ describe('DIMSE spans', () => {
     expect(child?.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
     expect(child?.links[0]?.context.spanId).toBe(parent.spanContext().spanId);
   });
+
+  it('takes the times of a span made after the fact', () => {
+    const start = Date.now() - 5_000;
+    const span = startDimseSpan(tracer, { ...fields, command: 'C-STORE' }, { startTime: start + 0.25 });
+    endDimseSpan(span, 0, undefined, start + 1.75);
+    const [finished] = exporter.getFinishedSpans();
+    const ms = ([seconds, nanos]: readonly [number, number]) => seconds * 1e3 + nanos / 1e6;
+    expect(ms(finished!.startTime)).toBeCloseTo(start + 0.25, 2);
+    expect(ms(finished!.endTime)).toBeCloseTo(start + 1.75, 2);
+  });
 });

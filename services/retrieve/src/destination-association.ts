@@ -35,6 +35,15 @@ export interface DestinationOptions {
   readonly syncReads?: SyncReadGate | undefined;
 }
 
+/** What a C-STORE sub-operation carries besides its object. */
+export interface SubOperationOptions {
+  readonly moveOriginator: { aeTitle: string; messageId: number };
+  /** The objects sent after this one, read ahead while it is in flight. */
+  readonly upcoming?: readonly UpcomingObject[];
+  /** Called once the request is written (or could not be), while the destination works on it. */
+  readonly onSent?: () => void;
+}
+
 export class DestinationAssociation {
   private readonly readAhead: ReadAhead;
 
@@ -78,9 +87,9 @@ export class DestinationAssociation {
   async store(
     instance: RetrievableInstance,
     transferSyntaxUid: string,
-    moveOriginator: { aeTitle: string; messageId: number },
-    upcoming: readonly UpcomingObject[] = [],
+    sub: SubOperationOptions,
   ): Promise<number> {
+    const { moveOriginator, upcoming = [], onSent } = sub;
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     const refresh = () => {
@@ -113,7 +122,7 @@ export class DestinationAssociation {
         instance.sopInstanceUid,
         transferSyntaxUid,
         source,
-        { moveOriginator },
+        { moveOriginator, ...(onSent === undefined ? {} : { onSent }) },
       );
       return response.status;
     } catch (error) {

@@ -13,8 +13,8 @@ import {
   RpcError,
   type ServerDuplexStream,
 } from '@dicomesh/rpc';
-import { DimseCommand, endDimseSpan, type Logger, startDimseSpan } from '@dicomesh/telemetry';
-import { SpanKind, type Tracer, trace } from '@opentelemetry/api';
+import type { Logger } from '@dicomesh/telemetry';
+import { context, type Tracer, trace } from '@opentelemetry/api';
 import { CallInbox, type InboxMessage } from './call-inbox.js';
 import { DestinationAssociation } from './destination-association.js';
 import { RetrieveFailedError } from './errors.js';
@@ -25,6 +25,7 @@ import { modelOf, parseRetrieveKeys } from './retrieve-keys.js';
 import type { RetrieveServiceOptions } from './retrieve-options.js';
 import { finalOfError, RetrieveCommand, recordOutcome } from './retrieve-outcome.js';
 import { RetrieveStatus } from './retrieve-status.js';
+import { epochMs, SubOperationSpans } from './sub-operation-spans.js';
 import { SubOperationTally } from './sub-operation-tally.js';
 import type { SyncReadGate } from './sync-read-gate.js';
 
@@ -117,11 +118,19 @@ export function moveHandler(
       });
       let lastError = '';
       const pace = new ProgressPace(instances.length);
+      const moveOriginator = {
+        aeTitle: query.context?.callingAeTitle ?? '',
+        messageId: query.context?.messageId ?? 0,
+      };
+      const spans = new SubOperationSpans(tracer, context.active(), {
+        associationId: association.associationId,
+        callingAe: callingAeTitle,
+        calledAe: destinationTitle,
+        messageId: moveOriginator.messageId,
+      });
+      // The spans of the sub-operations done so far, made while the next object is with the destination.
+      const flushSpans = () => setImmediate(() => spans.flush());
       try {
-        const moveOriginator = {
-          aeTitle: query.context?.callingAeTitle ?? '',
-          messageId: query.context?.messageId ?? 0,
-        };
         // The syntax each object goes in (undefined: no accepted context can carry it, it is not sent).
         const plan = instances.map((instance) => ({
           instance,
@@ -133,34 +142,25 @@ export function moveHandler(
           if (syntax === undefined) {
             lastError = `no accepted context for ${instance.sopClassUid}`;
           } else {
-            const storeSpan = startDimseSpan(
-              tracer,
-              {
-                command: DimseCommand.CStore,
-                associationId: association.associationId,
-                callingAe: callingAeTitle,
-                calledAe: destinationTitle,
-                messageId: moveOriginator.messageId,
-                sopClassUid: instance.sopClassUid,
-                transferSyntaxUid: syntax,
-              },
-              { kind: SpanKind.CLIENT },
-            );
+            const startTime = epochMs();
             try {
-              // The span is not made the active context: nothing under it starts spans, and it would cost an
-              // AsyncLocalStorage frame per object.
-              status = await association.store(instance, syntax, moveOriginator, upcomingAfter(plan, index));
+              status = await association.store(instance, syntax, {
+                moveOriginator,
+                upcoming: upcomingAfter(plan, index),
+                onSent: flushSpans,
+              });
             } catch (error) {
               lastError = (error as Error).message;
               logger.warn('C-MOVE sub-operation failed', { destination: destinationTitle, error: lastError });
             }
-            endDimseSpan(storeSpan, status);
+            spans.record(instance.sopClassUid, syntax, startTime, status);
           }
           tally.record(instance.sopInstanceUid, status);
           if (pace.due()) await send({ part: { $case: 'progress', value: tally.counts() } });
         }
       } finally {
         stopTicker();
+        spans.flush();
         await association.close();
       }
       if (controller.signal.aborted) throw RpcError.of('cancelled', 'Retrieve.Move cancelled by the caller');

@@ -134,6 +134,19 @@ describe('C-MOVE and C-GET through the gateway', () => {
     expect(parentOf(rpc)).toBe(move);
     const stores = spans.filter((s) => s.name === 'dimse C-STORE' && parentOf(s) === rpc);
     expect(stores.length).toBe(uids.length);
+    // Made after the fact (sub-operation-spans.ts), they still carry each sub-operation's own times: one
+    // after the other, inside the call's span, each with its status.
+    const ms = ([seconds, nanos]: readonly [number, number]) => seconds * 1e3 + nanos / 1e6;
+    const times = stores
+      .map((s) => ({ start: ms(s.startTime), end: ms(s.endTime) }))
+      .sort((a, b) => a.start - b.start);
+    times.forEach((t, i) => {
+      expect(t.end).toBeGreaterThanOrEqual(t.start);
+      if (i > 0) expect(t.start).toBeGreaterThanOrEqual((times[i - 1] as typeof t).end);
+    });
+    expect(times[0]!.start).toBeGreaterThanOrEqual(ms(rpc.startTime));
+    expect(times.at(-1)!.end).toBeLessThanOrEqual(ms(rpc.endTime));
+    expect(stores.every((s) => s.attributes['dicom.status'] === 0)).toBe(true);
     const event = await until('retrieve.completed', () => events.find((e) => e.payload.command === 'C-MOVE'));
     expect(event.payload).toMatchObject({
       status: 0,
