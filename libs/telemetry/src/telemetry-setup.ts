@@ -34,6 +34,11 @@ export interface Telemetry {
   readonly tracerProvider: BasicTracerProvider;
   /** A tracer of this provider (instrumentation scope `dicomesh`, or the given name). */
   tracer(name?: string): Tracer;
+  /**
+   * Spans leave the process (an exporter other than `none`). Without one, a span is only ever seen as the
+   * active span's IDs in log lines, so spans that never become active need not be made at all.
+   */
+  readonly exporting: boolean;
   /** Exports what is pending, then unregisters the globals so telemetry can be started again (tests). */
   shutdown(): Promise<void>;
 }
@@ -72,6 +77,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   return {
     tracerProvider,
     tracer: (name = 'dicomesh') => tracerProvider.getTracer(name),
+    exporting: processor !== undefined,
     async shutdown() {
       try {
         await tracerProvider.forceFlush();

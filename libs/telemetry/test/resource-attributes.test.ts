@@ -88,5 +88,11 @@ describe('startTelemetry', () => {
       'k8s.pod.name': 'dicomesh-gateway-7d9f-x2',
       'k8s.namespace.name': 'pacs',
     });
+    expect(telemetry.exporting).toBe(true);
+  });
+
+  it('says whether spans leave the process: not without an exporter', async () => {
+    telemetry = startTelemetry({ serviceName: 'dicomesh-gateway' });
+    expect(telemetry.exporting).toBe(false);
   });
 });

@@ -144,6 +144,7 @@ export async function runAllInOne(): Promise<void> {
           subOperationTimeoutMs: retrieveConfig.subOperationTimeoutMs,
           publisher: bus,
           tracer: telemetry.tracer('@dicomesh/retrieve'),
+          subOperationSpans: telemetry.exporting,
           logger: createLogger('retrieve'),
         });
   const gatewayPublisher: EventPublisher =

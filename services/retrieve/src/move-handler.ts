@@ -122,14 +122,15 @@ export function moveHandler(
         aeTitle: query.context?.callingAeTitle ?? '',
         messageId: query.context?.messageId ?? 0,
       };
-      const spans = new SubOperationSpans(tracer, context.active(), {
+      const tracing = options.subOperationSpans !== false;
+      const spans = new SubOperationSpans(tracing ? tracer : undefined, context.active(), {
         associationId: association.associationId,
         callingAe: callingAeTitle,
         calledAe: destinationTitle,
         messageId: moveOriginator.messageId,
       });
       // The spans of the sub-operations done so far, made while the next object is with the destination.
-      const flushSpans = () => setImmediate(() => spans.flush());
+      const afterSent = tracing ? { onSent: () => setImmediate(() => spans.flush()) } : {};
       try {
         // The syntax each object goes in (undefined: no accepted context can carry it, it is not sent).
         const plan = instances.map((instance) => ({
@@ -147,7 +148,7 @@ export function moveHandler(
               status = await association.store(instance, syntax, {
                 moveOriginator,
                 upcoming: upcomingAfter(plan, index),
-                onSent: flushSpans,
+                ...afterSent,
               });
             } catch (error) {
               lastError = (error as Error).message;

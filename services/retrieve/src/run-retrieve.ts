@@ -70,6 +70,7 @@ export async function runRetrieve(): Promise<void> {
     subOperationTimeoutMs: config.subOperationTimeoutMs,
     ...(publisher === undefined ? {} : { publisher }),
     tracer: telemetry.tracer('@dicomesh/retrieve'),
+    subOperationSpans: telemetry.exporting,
     logger,
     shutdownGraceMs: config.shutdownGraceMs,
   });

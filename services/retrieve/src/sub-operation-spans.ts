@@ -28,25 +28,27 @@ interface Recorded {
 export class SubOperationSpans {
   private recorded: Recorded[] = [];
 
-  /** `parent`: the context the spans go under (the move's, captured when it began). */
+  /** `parent`: the context the spans go under (the move's, captured when it began); no tracer, no spans. */
   constructor(
-    private readonly tracer: Tracer,
+    private readonly tracer: Tracer | undefined,
     private readonly parent: Context,
     private readonly fields: MoveSpanFields,
   ) {}
 
   /** One sub-operation, begun at `startTime` (epochMs) and ended now with `status`. */
   record(sopClassUid: string, transferSyntaxUid: string, startTime: number, status: number): void {
+    if (this.tracer === undefined) return;
     this.recorded.push({ sopClassUid, transferSyntaxUid, startTime, endTime: epochMs(), status });
   }
 
   /** Makes the spans of every sub-operation recorded so far. */
   flush(): void {
-    const recorded = this.recorded;
+    const { tracer, recorded } = this;
+    if (tracer === undefined || recorded.length === 0) return;
     this.recorded = [];
     for (const r of recorded) {
       const span = startDimseSpan(
-        this.tracer,
+        tracer,
         {
           ...this.fields,
           command: DimseCommand.CStore,
