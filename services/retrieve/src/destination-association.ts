@@ -92,8 +92,12 @@ export class DestinationAssociation {
     const { moveOriginator, upcoming = [], onSent } = sub;
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    // One timer per sub-operation, pushed back by every chunk (Timeout.refresh, not a new timer each time).
     const refresh = () => {
-      clearTimeout(timer);
+      if (timer !== undefined) {
+        timer.refresh();
+        return;
+      }
       timer = setTimeout(() => {
         timedOut = true;
         this.client.association.abort();
