@@ -15,9 +15,9 @@ export function createRetrieveService(options: RetrieveServiceOptions): Retrieve
   const tracer = options.tracer ?? trace.getTracer('@dicomesh/retrieve');
   // One per process: a slow read shuts it for every move.
   const syncReads = new SyncReadGate({
-    onShut: (ms) =>
-      logger.info('a blob read ahead was slow: C-MOVE reads go through the thread pool for a while', {
-        readMs: Math.round(ms),
+    onShut: (smoothedMs) =>
+      logger.info('blob reads ahead were slow: C-MOVE reads go through the thread pool for a while', {
+        smoothedReadMs: Math.round(smoothedMs * 10) / 10,
         cooldownMs: SYNC_READ_COOLDOWN_MS,
       }),
   });

@@ -8,7 +8,7 @@ import { generateUid } from '@dicomesh/dicom';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { READ_AHEAD_BUFFER_BYTES, READ_AHEAD_DEPTH, ReadAhead } from '../src/read-ahead.js';
 import type { RetrievableInstance } from '../src/resolve-instances.js';
-import { SLOW_SYNC_READ_MS, SyncReadGate } from '../src/sync-read-gate.js';
+import { SyncReadGate } from '../src/sync-read-gate.js';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -101,6 +101,9 @@ describe.each(modes)('ReadAhead, %s', (_mode, gate) => {
   });
 });
 
+/** A read this long shuts a gate at once. */
+const STALL_MS = 100;
+
 /** The real store, its reads counted by kind. */
 function countingStore(inner: BlobStore) {
   const calls = { readInto: 0, readIntoSync: 0 };
@@ -132,14 +135,14 @@ describe('ReadAhead with a gate', () => {
       expect((await readAhead.take(instance, EXPLICIT_LE))?.equals(dataSet)).toBe(true);
   });
 
-  it('reads through the thread pool once a read was slow, and a missing blob still fails when taken', async () => {
+  it('reads through the thread pool once a read stalled, and a missing blob still fails when taken', async () => {
     const objects = await Promise.all([100, 200, 300].map(put));
     const { store: counted, calls } = countingStore(store);
     let now = 0;
     const slowStore: BlobStore = {
       ...counted,
       readIntoSync: (...args) => {
-        now += SLOW_SYNC_READ_MS + 1;
+        now += STALL_MS;
         counted.readIntoSync(...args);
       },
     };
