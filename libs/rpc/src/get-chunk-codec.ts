@@ -10,10 +10,30 @@ import { type GetResponse, type RetrieveClient, RetrieveService } from './genera
 /** `GetResponse.chunk`: field 2. */
 const CHUNK_TAG = lengthDelimitedTag(2);
 
+/** Chunks whose sender waits to see their bytes copied into a message (chunkCopied). */
+const copyWaiters = new WeakMap<Buffer, () => void>();
+
+/**
+ * Resolves once `chunk` has been serialized into a Get response, its bytes copied out: then its memory may be
+ * reused. A write to a gRPC stream returns before that when earlier messages are still queued (the stream's
+ * buffer, HTTP/2 flow control), so a sender that reuses buffers must wait for this, not for the write. Call it
+ * before the chunk is written; it stays pending if the chunk is never serialized (race it with the call's end).
+ */
+export function chunkCopied(chunk: Buffer): Promise<void> {
+  return new Promise((resolve) => copyWaiters.set(chunk, resolve));
+}
+
 /** A GetResponse as its wire bytes: a chunk encoded in one copy, anything else by the generated encoder. */
 export function serializeGetResponse(value: GetResponse): Buffer {
   if (value.part?.$case !== 'chunk') return RetrieveService.get.responseSerialize(value);
-  return encodeLengthDelimited(CHUNK_TAG, [value.part.value], value.part.value.length);
+  const chunk = value.part.value;
+  const bytes = encodeLengthDelimited(CHUNK_TAG, [chunk], chunk.length);
+  const copied = copyWaiters.get(chunk);
+  if (copied !== undefined) {
+    copyWaiters.delete(chunk);
+    copied();
+  }
+  return bytes;
 }
 
 /** A GetResponse from its wire bytes: a lone chunk as a view of them, anything else by the generated decoder. */

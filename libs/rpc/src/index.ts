@@ -83,6 +83,7 @@ export {
   HealthService as HealthServiceDefinition,
 } from './generated/grpc/health/v1/health.js';
 export {
+  chunkCopied,
   deserializeGetResponse,
   RetrieveClientWithChunkCodec,
   RetrieveServiceWithChunkCodec as RetrieveServiceDefinition,

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { GetResponse } from '../src/generated/dicomesh/v1/retrieve.js';
-import { deserializeGetResponse, serializeGetResponse } from '../src/index.js';
+import { chunkCopied, deserializeGetResponse, serializeGetResponse } from '../src/index.js';
 
 const generatedBytes = (message: GetResponse): Buffer => Buffer.from(GetResponse.encode(message).finish());
 
@@ -54,5 +54,24 @@ describe('Retrieve.Get chunk codec', () => {
     ]);
     expect(deserializeGetResponse(twice)).toEqual(GetResponse.decode(twice));
     expect(chunkOf(deserializeGetResponse(twice)).toString()).toBe('second');
+  });
+
+  it('tells a sender reusing buffers when a chunk was copied out: at its serialization, not before', async () => {
+    const chunk = randomBytes(1000);
+    const other = randomBytes(1000);
+    let copied = false;
+    void chunkCopied(chunk).then(() => {
+      copied = true;
+    });
+    serializeGetResponse({ part: { $case: 'chunk', value: other } });
+    await Promise.resolve();
+    expect(copied).toBe(false);
+    const bytes = serializeGetResponse({ part: { $case: 'chunk', value: chunk } });
+    await Promise.resolve();
+    expect(copied).toBe(true);
+    // What was serialized is the bytes as they were then, whatever the buffer holds next.
+    const before = Buffer.from(chunk);
+    chunk.fill(0);
+    expect(chunkOf(deserializeGetResponse(bytes)).equals(before)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@
  * The next instance is streamed before the last one's result is back (SENT_AHEAD).
  */
 import {
+  chunkCopied,
   type GetHeader,
   type GetRequest,
   type GetResponse,
@@ -119,6 +120,13 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
           lastError = why;
           await counted(sopInstanceUid, RetrieveStatus.SubOperationNotSent);
         };
+        // The read-ahead buffer sent last goes back to the reads at the next take(): gRPC must have copied it
+        // into its message by then, which a returned write does not promise (an earlier message may hold the
+        // stream, under HTTP/2 flow control); an object read over it meanwhile would go out in its place.
+        let lastCopied: Promise<void> | undefined;
+        const cancelled = new Promise<void>((resolve) =>
+          controller.signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
         for (const [index, { instance, transferSyntaxUid: syntax }] of plan.entries()) {
           while (awaiting.length > SENT_AHEAD) await collect();
           if (inbox.cancelled || controller.signal.aborted) break;
@@ -128,7 +136,10 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
           }
           let chunks: Iterable<Buffer> | AsyncIterable<Buffer>;
           try {
+            if (lastCopied !== undefined) await Promise.race([lastCopied, cancelled]);
+            if (controller.signal.aborted) break;
             const whole = await readAhead.take(instance, syntax);
+            lastCopied = whole === undefined ? undefined : chunkCopied(whole);
             readAhead.prefetch(upcomingAfter(plan, index));
             chunks = whole
               ? [whole]
