@@ -31,6 +31,7 @@ import type { RetrieveServiceOptions } from './retrieve-options.js';
 import { finalOfError, RetrieveCommand, recordOutcome } from './retrieve-outcome.js';
 import { RetrieveStatus } from './retrieve-status.js';
 import { SubOperationTally } from './sub-operation-tally.js';
+import type { SyncReadGate } from './sync-read-gate.js';
 import { chooseSyntax } from './syntax-choice.js';
 
 function classifyGet(message: GetRequest): InboxMessage<GetHeader> | undefined {
@@ -51,7 +52,7 @@ function classifyGet(message: GetRequest): InboxMessage<GetHeader> | undefined {
  */
 const SENT_AHEAD = 1;
 
-export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
+export function getHandler(options: RetrieveServiceOptions, logger: Logger, syncReads?: SyncReadGate) {
   return async function get(call: ServerDuplexStream<GetRequest, GetResponse>) {
     const controller = new AbortController();
     const onCancelled = () => controller.abort();
@@ -94,7 +95,7 @@ export function getHandler(options: RetrieveServiceOptions, logger: Logger) {
       const pace = new ProgressPace(instances.length);
       // Whole objects are read ahead into reused buffers, as for C-MOVE: a fresh buffer per object made the
       // garbage collector run a mark-compact every few objects.
-      const readAhead = new ReadAhead(options.blobStore);
+      const readAhead = new ReadAhead(options.blobStore, syncReads);
       try {
         // The syntax each object goes in (undefined: no storage context of the requestor can carry it).
         const plan = instances.map((instance) => ({

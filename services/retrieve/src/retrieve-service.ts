@@ -13,16 +13,19 @@ const GET_METHOD = RetrieveServiceDefinition.get.path.slice(1);
 export function createRetrieveService(options: RetrieveServiceOptions): RetrieveServer {
   const logger = options.logger ?? createLogger('retrieve');
   const tracer = options.tracer ?? trace.getTracer('@dicomesh/retrieve');
-  // One per process: a slow read shuts it for every move.
+  // One per process: slow reads shut it for every move and get.
   const syncReads = new SyncReadGate({
     onShut: (smoothedMs) =>
-      logger.info('blob reads ahead were slow: C-MOVE reads go through the thread pool for a while', {
-        smoothedReadMs: Math.round(smoothedMs * 10) / 10,
-        cooldownMs: SYNC_READ_COOLDOWN_MS,
-      }),
+      logger.info(
+        'blob reads ahead were slow: C-MOVE and C-GET reads go through the thread pool for a while',
+        {
+          smoothedReadMs: Math.round(smoothedMs * 10) / 10,
+          cooldownMs: SYNC_READ_COOLDOWN_MS,
+        },
+      ),
   });
   return {
     move: tracedBidiStream(MOVE_METHOD, moveHandler(options, tracer, logger, syncReads), { tracer }),
-    get: tracedBidiStream(GET_METHOD, getHandler(options, logger), { tracer }),
+    get: tracedBidiStream(GET_METHOD, getHandler(options, logger, syncReads), { tracer }),
   };
 }
